@@ -1,0 +1,1 @@
+"""The Blueprint IR, its static verifier, Mermaid rendering and code generation."""

@@ -1,0 +1,66 @@
+"""The hierarchy transform: every worker step gets an approver with a retry cap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, ReviewPair
+from autogenesis.blueprint.names import MAX_NAME_CHARS, unique
+from autogenesis.blueprint.verify import APPROVE, REJECT
+
+_REVIEWER_SUFFIX = "_reviewer"
+
+
+def workers_needing_approvers(bp: Blueprint) -> list[AgentSpec]:
+    """The llm and tool agents that neither have an approver nor are one, in blueprint order."""
+    reviewed = {pair.worker for pair in bp.reviews} | {pair.approver for pair in bp.reviews}
+    return [agent for agent in bp.agents if agent.kind in ("llm", "tool") and agent.slug not in reviewed]
+
+
+def default_criteria(worker: AgentSpec) -> str:
+    """What an approver checks when the model proposed nothing for it."""
+    job = worker.role or worker.slug.replace("_", " ")
+    return f"The output does the job it was asked to do ({job}); it is complete, correct and on topic."
+
+
+def add_approvers(bp: Blueprint, criteria: Mapping[str, str], *, max_retries: int) -> Blueprint:
+    """`bp` with an approver `<worker>_reviewer` after each worker that lacks one.
+
+    Each approver reads its worker's outputs and either passes the work on (to the worker's old
+    successors) or sends it back, at most `max_retries` times. `criteria` maps a worker's slug
+    to what its approver checks.
+    """
+    agents = list(bp.agents)
+    edges = list(bp.edges)
+    reviews = list(bp.reviews)
+    finish = bp.finish
+    taken = {a.slug for a in bp.agents} | {f.name for f in bp.state}
+    for worker in workers_needing_approvers(bp):
+        stem = worker.slug[: MAX_NAME_CHARS - len(_REVIEWER_SUFFIX)].rstrip("_")
+        approver = unique(f"{stem}{_REVIEWER_SUFFIX}", taken)
+        taken.add(approver)
+        checks = criteria.get(worker.slug) or default_criteria(worker)
+        agents.insert(
+            agents.index(worker) + 1,
+            AgentSpec(
+                slug=approver,
+                role=f"Approves or sends back the work of {worker.slug}.",
+                instructions=checks,
+                reads=worker.writes,
+                kind="llm",
+            ),
+        )
+        onward = [
+            Edge(source=approver, target=e.target, condition=APPROVE) if e.source == worker.slug else e for e in edges
+        ]
+        edges = [
+            *onward,
+            Edge(source=worker.slug, target=approver),
+            Edge(source=approver, target=worker.slug, condition=REJECT),
+        ]
+        reviews.append(ReviewPair(worker=worker.slug, approver=approver, max_retries=max_retries, criteria=checks))
+        if finish == worker.slug:
+            finish = approver
+    return bp.model_copy(
+        update={"agents": tuple(agents), "edges": tuple(edges), "reviews": tuple(reviews), "finish": finish}
+    )

@@ -1,0 +1,92 @@
+"""The Blueprint IR: the single source of truth for a generated multi-agent system.
+
+Everything AutoGenesis generates is rendered from a `Blueprint`. The model never writes code:
+it proposes names and text, which end up in prompts and string literals only.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AgentKind = Literal["llm", "tool", "router", "human"]
+FieldType = Literal["str", "int", "float", "bool", "list[str]", "dict[str, str]"]
+OnExhausted = Literal["escalate", "continue"]
+
+FINISH = "__end__"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StateField(_Frozen):
+    """One key of the generated system's shared state."""
+
+    name: str
+    type: FieldType = "str"
+    description: str = ""
+
+
+class AgentSpec(_Frozen):
+    """One agent (one node) of the generated system."""
+
+    slug: str
+    role: str
+    instructions: str = ""
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    kind: AgentKind = "llm"
+
+
+class Edge(_Frozen):
+    """A transition; `condition` names the router verdict that takes it, if any."""
+
+    source: str
+    target: str
+    condition: str | None = None
+
+
+class ReviewPair(_Frozen):
+    """A worker whose output an approver accepts or sends back, at most `max_retries` times."""
+
+    worker: str
+    approver: str
+    max_retries: int = Field(default=3, ge=1, le=20)
+    on_exhausted: OnExhausted = "escalate"
+    criteria: str = ""
+
+
+class Scenario(_Frozen):
+    """An acceptance scenario: an input and an expectation a test can check."""
+
+    name: str
+    input: str
+    expect: str
+
+
+class Blueprint(_Frozen):
+    """A complete, verifiable description of a generated multi-agent system."""
+
+    name: str
+    description: str
+    state: tuple[StateField, ...]
+    agents: tuple[AgentSpec, ...]
+    edges: tuple[Edge, ...]
+    reviews: tuple[ReviewPair, ...] = ()
+    entry: str
+    finish: str
+    scenarios: tuple[Scenario, ...] = ()
+    version: int = 1
+
+    def agent(self, slug: str) -> AgentSpec:
+        """The agent named `slug`; KeyError when there is none."""
+        for agent in self.agents:
+            if agent.slug == slug:
+                return agent
+        raise KeyError(slug)
+
+    def review_of(self, worker: str) -> ReviewPair | None:
+        """The review pair whose worker is `worker`, if any."""
+        return next((pair for pair in self.reviews if pair.worker == worker), None)

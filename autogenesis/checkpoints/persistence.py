@@ -1,0 +1,229 @@
+"""Open the checkpointer and store selected by one setting: memory, a SQLite file, or a Postgres URL."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.base import BaseStore
+from langgraph.store.memory import InMemoryStore
+
+DB_ENV = "AUTOGENESIS_DB"
+HOME_ENV = "AUTOGENESIS_HOME"
+MEMORY = "memory"
+DB_FILENAME = "autogenesis.db"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_S = 5
+POOL_OPEN_TIMEOUT_S = 10.0
+POOL_MAX_SIZE = 10
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Serializes schema setup between processes that open the same fresh database at once.
+_SETUP_LOCK_KEY = 0x4147454E  # "AGEN"
+
+Kind = Literal["memory", "sqlite", "postgres"]
+_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:([^@/?#]*)@")
+
+
+class PersistenceError(Exception):
+    """The configured checkpoint database cannot be used; the message is one line and holds no password."""
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """An open checkpointer and store over the same database."""
+
+    checkpointer: BaseCheckpointSaver
+    store: BaseStore
+    location: str
+    kind: Kind
+
+
+def default_db() -> str:
+    """The default SQLite file: `$AUTOGENESIS_HOME/autogenesis.db`, else in the per-user data folder."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return str(Path(home).expanduser() / DB_FILENAME)
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(data).expanduser() / "autogenesis" / DB_FILENAME)
+
+
+def resolve_db(db: str | None) -> str:
+    """The setting in effect: the explicit value, else `$AUTOGENESIS_DB`, else `default_db()`."""
+    if db is not None and db.strip():
+        return db.strip()
+    return os.environ.get(DB_ENV, "").strip() or default_db()
+
+
+def redact(db: str) -> str:
+    """`db` safe to print: a URL's password becomes `***`."""
+    if "://" not in db:
+        return db
+    try:
+        parts = urlsplit(db)
+        password = parts.password
+    except ValueError:
+        return _strip_userinfo(db)
+    if not password:
+        return db
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _strip_userinfo(url: str) -> str:
+    password = _password(url)
+    return url if password is None else url.replace(f":{password}@", ":***@", 1)
+
+
+def _password(url: str) -> str | None:
+    match = _PASSWORD.match(url)
+    return match.group(1) if match else None
+
+
+def _scrub(message: str, db: str) -> str:
+    """First line of `message`, with `db` and any password in it masked."""
+    line = next((ln.strip() for ln in message.splitlines() if ln.strip()), "unknown error")
+    line = line.replace(db, redact(db))
+    password = _password(db)
+    if password:
+        line = line.replace(password, "***")
+    return line
+
+
+def _check_ports(url: str, conninfo: Mapping[str, object]) -> None:
+    for port in str(conninfo.get("port") or "").split(","):
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise PersistenceError(f"malformed Postgres URL {redact(url)}: invalid port {port!r}")
+
+
+@contextmanager
+def open_persistence(db: str | None = None) -> Iterator[Persistence]:
+    """Open the checkpointer and store for `db` (see `resolve_db`) and close them on exit.
+
+    `db` is `memory`, a SQLite file path (its folder is created), or a `postgresql://` URL.
+    Raises `PersistenceError` when the database cannot be used.
+    """
+    target = resolve_db(db)
+    if target == MEMORY:
+        yield Persistence(InMemorySaver(), InMemoryStore(), MEMORY, "memory")
+        return
+    if "://" in target:
+        scheme = target.split("://", 1)[0].lower()
+        if scheme not in POSTGRES_SCHEMES:
+            raise PersistenceError(
+                f"unsupported database URL scheme {scheme!r} in {redact(target)}: "
+                "use 'memory', a SQLite file path or a postgresql:// URL"
+            )
+        with _open_postgres(target) as persistence:
+            yield persistence
+        return
+    with _open_sqlite(target) as persistence:
+        yield persistence
+
+
+@contextmanager
+def _open_sqlite(db: str) -> Iterator[Persistence]:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.store.sqlite import SqliteStore
+
+    path = Path(db).expanduser()
+    if db != ":memory:":
+        if path.is_dir():
+            raise PersistenceError(f"SQLite database path is a directory, not a file: {path}")
+        _make_parent(path)
+    try:
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise PersistenceError(f"cannot open SQLite database {path}: {_scrub(str(exc), db)}") from None
+    try:
+        checkpointer = SqliteSaver(conn)
+        store = SqliteStore(conn)
+        # One connection, one lock: a store transaction must never interleave with a checkpoint write.
+        store.lock = checkpointer.lock
+        conn.execute("PRAGMA journal_mode=WAL")
+        checkpointer.setup()
+        store.setup()
+    except (sqlite3.Error, OSError) as exc:
+        conn.close()
+        raise PersistenceError(f"cannot use SQLite database {path}: {_scrub(str(exc), db)}") from None
+    try:
+        yield Persistence(checkpointer, store, str(path), "sqlite")
+    finally:
+        conn.close()
+
+
+def _make_parent(path: Path) -> None:
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise PersistenceError(f"cannot create the folder for SQLite database {path}: {blocker} is a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise PersistenceError(f"cannot create the folder for SQLite database {path}: {reason}") from None
+
+
+@contextmanager
+def _open_postgres(url: str) -> Iterator[Persistence]:
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from langgraph.store.postgres import PostgresStore
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool, PoolTimeout
+
+    location = redact(url)
+    try:
+        conninfo = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        raise PersistenceError(f"malformed Postgres URL {location}: {_scrub(str(exc), url)}") from None
+    _check_ports(url, conninfo)
+    with ExitStack() as stack:
+        try:
+            # A direct connection first: it fails fast with the server's own reason, which the pool hides.
+            probe = stack.enter_context(psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S))
+        except psycopg.Error as exc:
+            raise PersistenceError(f"cannot connect to Postgres at {location}: {_scrub(str(exc), url)}") from None
+        pool: ConnectionPool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_MAX_SIZE,
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "prepare_threshold": 0,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+            },
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="autogenesis",
+        )
+        try:
+            pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
+        except PoolTimeout:
+            pool.close()
+            raise PersistenceError(
+                f"cannot connect to Postgres at {location}: no connection within {POOL_OPEN_TIMEOUT_S:g} s"
+            ) from None
+        stack.callback(pool.close)
+        checkpointer = PostgresSaver(pool)  # type: ignore[arg-type]
+        store = PostgresStore(pool)  # type: ignore[arg-type]
+        try:
+            probe.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            try:
+                checkpointer.setup()
+                store.setup()
+            finally:
+                probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+        except psycopg.Error as exc:
+            raise PersistenceError(f"cannot set up Postgres at {location}: {_scrub(str(exc), url)}") from None
+        probe.close()
+        yield Persistence(checkpointer, store, location, "postgres")

@@ -1,0 +1,65 @@
+"""The run registry: one record per build thread, kept in the LangGraph store next to the checkpoints."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from langgraph.store.base import BaseStore
+from pydantic import BaseModel, Field
+
+RUNS_NAMESPACE = ("autogenesis", "runs")
+_PAGE = 100
+
+
+class RunRecord(BaseModel):
+    """What `autogenesis runs` lists about one build."""
+
+    thread_id: str
+    request: str
+    status: str
+    model: str
+    out: str | None = None
+    created: float = Field(default_factory=time.time)
+    updated: float = Field(default_factory=time.time)
+    pid: int | None = None
+    #: The run's `Context` settings, so `resume` continues with the same caps and output folder.
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunRegistry:
+    """Run records in a `BaseStore` under the namespace `("autogenesis", "runs")`."""
+
+    def __init__(self, store: BaseStore) -> None:
+        self._store = store
+
+    def put(self, record: RunRecord) -> None:
+        """Insert or replace the record for `record.thread_id`."""
+        self._store.put(RUNS_NAMESPACE, record.thread_id, record.model_dump(mode="json"), index=False)
+
+    def get(self, thread_id: str) -> RunRecord | None:
+        """The record for `thread_id`, or None if there is none."""
+        item = self._store.get(RUNS_NAMESPACE, thread_id)
+        return None if item is None else RunRecord.model_validate(item.value)
+
+    def update(self, thread_id: str, **changes: Any) -> RunRecord:
+        """Apply `changes` to an existing record and stamp `updated`; raises KeyError for an unknown thread."""
+        record = self.get(thread_id)
+        if record is None:
+            raise KeyError(thread_id)
+        updated = record.model_copy(update={"updated": time.time(), **changes})
+        self.put(updated)
+        return updated
+
+    def list(self) -> list[RunRecord]:
+        """Every record, newest first (by creation time, then last update)."""
+        records: list[RunRecord] = []
+        offset = 0
+        while True:
+            page = self._store.search(RUNS_NAMESPACE, limit=_PAGE, offset=offset)
+            records.extend(RunRecord.model_validate(item.value) for item in page)
+            if len(page) < _PAGE:
+                break
+            offset += len(page)
+        records.sort(key=lambda r: (r.created, r.updated, r.thread_id), reverse=True)
+        return records

@@ -1,0 +1,307 @@
+"""The `autogenesis` command: parse, open the checkpointer, call the library, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from autogenesis.checkpoints import Persistence, PersistenceError, RunRegistry, open_persistence, resolve_db
+from autogenesis.context import Context
+from autogenesis.models import DEFAULT_MODEL, ModelConfigError, ScriptedModel, resolve_model
+from autogenesis.runner import Outcome, RunError, Runner
+from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
+from autogenesis.validation import InvalidRequest, validate_request
+
+EXIT_USAGE = 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print a one-line error and exit with `code`."""
+    err.print(f"autogenesis: error: {message}", markup=False)
+    sys.exit(code)
+
+
+@contextmanager
+def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
+    setting = model or DEFAULT_MODEL
+    try:
+        resolved = resolve_model(setting)
+    except (ModelConfigError, ValueError) as exc:
+        fail(str(exc))
+    with _persistence(db) as persistence:
+        yield Runner(persistence, resolved, model_setting=setting)
+
+
+@contextmanager
+def _inspector(db: str | None) -> Iterator[Runner]:
+    """A runner for reading runs only: its model refuses every call."""
+    with _persistence(db) as persistence:
+        yield Runner(persistence, ScriptedModel(defaults=False), model_setting="none")
+
+
+@contextmanager
+def _persistence(db: str | None) -> Iterator[Persistence]:
+    try:
+        with open_persistence(db) as persistence:
+            yield persistence
+    except PersistenceError as exc:
+        fail(str(exc))
+
+
+class Progress:
+    """The live display: which agent is working, and each verdict as it comes."""
+
+    def __init__(self, console: Console, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self._status = console.status("") if console.is_terminal and not quiet else None
+        if self._status is not None:
+            self._status.start()
+
+    def started(self, node: str) -> None:
+        if self._status is not None:
+            self._status.update(f"[bold]{node}[/] working…")
+
+    def finished(self, node: str, update: Mapping[str, Any]) -> None:
+        if self.quiet:
+            return
+        for event in update.get("events", []):
+            if event.kind == "verdict":
+                mark = "[green]✓[/]" if " approved" in event.detail else "[red]✗[/]"
+                self.console.print(f"  {mark} {event.node}: ", end="")
+                self.console.print(event.detail, markup=False)
+            elif event.kind == "done" and not node.startswith("review_"):
+                self.console.print(f"  [cyan]•[/] {node} [dim]{event.duration_s:.2f}s[/]")
+            elif event.kind == "halt":
+                self.console.print(f"  [bold]■[/] {event.detail}", markup=True)
+
+    def stop(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+
+def _parse_retries(values: tuple[str, ...]) -> dict[str, Any]:
+    caps: dict[str, int] = {}
+    default: int | None = None
+    for value in values:
+        stage, eq, number = value.rpartition("=")
+        try:
+            cap = int(number)
+        except ValueError:
+            fail(f"--max-retries takes N or STAGE=N, not {value!r}")
+        if not eq:
+            default = cap
+        elif stage in REVIEWED_STAGES:
+            caps[stage] = cap
+        else:
+            fail(f"--max-retries: unknown stage {stage!r} (stages: {', '.join(REVIEWED_STAGES)})")
+    return {"max_retries": caps, **({"default_retries": default} if default is not None else {})}
+
+
+def _check_out_dir(path: str) -> str:
+    target = Path(path).expanduser()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".autogenesis-probe-"):
+            pass
+    except OSError as exc:
+        fail(f"cannot write to --out {path}: {exc.strerror or exc}")
+    return str(target.resolve())
+
+
+def _read_request(request: str) -> str:
+    if request == "-":
+        data = sys.stdin.buffer.read(MAX_REQUEST_CHARS * 4 + 1)
+        try:
+            request = data.decode("utf-8")
+        except UnicodeDecodeError:
+            fail("the request on standard input is not valid UTF-8")
+    try:
+        return validate_request(request)
+    except InvalidRequest as exc:
+        fail(str(exc))
+
+
+def _report(outcome: Outcome, db: str | None) -> NoReturn:
+    status = outcome.status
+    style = "green" if status == "approved" else "yellow" if outcome.exit_code in (3, 130) else "red"
+    err.print(f"[{style}]{status}[/] thread {outcome.thread_id}", end="")
+    err.print(f" — {outcome.message}" if outcome.message else "", markup=False)
+    deployment = outcome.state.get("deployment")
+    if status == "approved" and deployment is not None:
+        err.print(f"deployed: {deployment.path}", markup=False)
+    halt = outcome.state.get("halt")
+    if halt is not None and status != "approved":
+        err.print(f"why: {halt.detail}", markup=False)
+    if outcome.exit_code in (1, 3, 130) and not status.startswith("escalated"):
+        db_flag = f" --db {db}" if db else ""
+        err.print(f"resume with: autogenesis resume {outcome.thread_id}{db_flag}", markup=False)
+    sys.exit(outcome.exit_code)
+
+
+MODEL_HELP = f"Model setting, per role if wanted (default: {DEFAULT_MODEL})."
+DB_HELP = "Checkpoint database: memory, a SQLite path or a postgresql:// URL (default: $AUTOGENESIS_DB or the user data folder)."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="autogenesis")
+def cli() -> None:
+    """AutoGenesis: describe a multi-agent system; get a tested, deployed LangGraph project."""
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user; internal errors exit 1."""
+    try:
+        cli(standalone_mode=True)
+    except Exception as exc:
+        fail(f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", code=1)
+
+
+@cli.command()
+@click.argument("request")
+@click.option("--model", help=MODEL_HELP)
+@click.option("--db", help=DB_HELP)
+@click.option("--thread", "thread_id", help="Thread id for the run (default: a new one).")
+@click.option("--out", default="generated", show_default=True, help="Folder deployed projects are written to.")
+@click.option("--max-retries", multiple=True, metavar="N|STAGE=N", help="Attempts per stage before escalating.")
+@click.option("--max-iterations", type=click.IntRange(0, 10), default=1, show_default=True, help="Feedback iterations.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def build(
+    request: str,
+    model: str | None,
+    db: str | None,
+    thread_id: str | None,
+    out: str,
+    max_retries: tuple[str, ...],
+    max_iterations: int,
+    quiet: bool,
+) -> None:
+    """Build the multi-agent system REQUEST describes ('-' reads it from standard input)."""
+    text = _read_request(request)
+    try:
+        context = Context(out_dir=_check_out_dir(out), max_iterations=max_iterations, **_parse_retries(max_retries))
+    except ValueError as exc:
+        fail(str(exc))
+    thread_id = thread_id or uuid.uuid4().hex[:12]
+    with _runner(db, model) as runner:
+        progress = Progress(err, quiet)
+        err.print(f"building thread {thread_id} with model {runner.model_setting}", markup=False)
+        try:
+            outcome = runner.start(text, thread_id=thread_id, context=context, observer=progress)
+        except (RunError, InvalidRequest) as exc:
+            fail(str(exc))
+        finally:
+            progress.stop()
+        _report(outcome, db)
+
+
+@cli.command()
+@click.argument("thread_id")
+@click.option("--model", help=MODEL_HELP + " Defaults to the model the run used.")
+@click.option("--db", help=DB_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def resume(thread_id: str, model: str | None, db: str | None, quiet: bool) -> None:
+    """Continue an interrupted run from its last checkpoint."""
+    with _runner(db, model or _recorded_model(db, thread_id)) as runner:
+        progress = Progress(err, quiet)
+        try:
+            outcome = runner.resume(thread_id, observer=progress)
+        except RunError as exc:
+            fail(str(exc))
+        finally:
+            progress.stop()
+        _report(outcome, db)
+
+
+def _recorded_model(db: str | None, thread_id: str) -> str:
+    with _persistence(db) as persistence:
+        record = RunRegistry(persistence.store).get(thread_id)
+    if record is None:
+        fail(f"no run with thread id {thread_id!r} in {resolve_db(db)}")
+    return record.model
+
+
+@cli.command()
+@click.option("--db", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def runs(db: str | None, as_json: bool) -> None:
+    """List runs: id, request, status, last update."""
+    with _inspector(db) as runner:
+        records = runner.runs()
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
+        return
+    table = Table("thread", "status", "updated", "request", box=None)
+    for r in records:
+        table.add_row(r.thread_id, r.status, _when(r.updated), _short(r.request, 60))
+    out.print(table)
+
+
+@cli.command()
+@click.argument("thread_id")
+@click.option("--db", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(thread_id: str, db: str | None, as_json: bool) -> None:
+    """Show a run stage by stage: attempts, verdicts, halt reason, deployment, model calls."""
+    with _inspector(db) as runner:
+        try:
+            record, state = runner.state(thread_id)
+        except RunError as exc:
+            fail(str(exc))
+    if as_json:
+        click.echo(json.dumps({"run": record.model_dump(mode="json"), "state": _jsonable(state)}, indent=2))
+        return
+    from autogenesis.report import render_run
+
+    render_run(out, record, state)
+
+
+@cli.command()
+def graph() -> None:
+    """Print the pipeline as a Mermaid diagram."""
+    from autogenesis.graph import build_graph
+
+    click.echo(build_graph(ScriptedModel()).compile().get_graph().draw_mermaid())
+
+
+@cli.command()
+def models() -> None:
+    """List model providers and what is cached."""
+    from autogenesis.report import render_models
+
+    render_models(out)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _when(timestamp: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

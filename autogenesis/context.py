@@ -1,0 +1,54 @@
+"""Per-run settings: caps, iterations and output folder. Frozen; passed as LangGraph run context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from autogenesis.state import REVIEWED_STAGES
+
+DEFAULT_MAX_RETRIES = 3
+
+#: Graph steps one build takes besides the review loops (dispatch, escalation, finish...).
+_FIXED_STEPS = 8
+
+
+@dataclass(frozen=True)
+class Context:
+    """Knobs of one run. Everything that bounds a loop lives here."""
+
+    #: Attempts allowed per reviewed stage before the run escalates; stages not listed get `default_retries`.
+    max_retries: Mapping[str, int] = field(default_factory=dict)
+    default_retries: int = DEFAULT_MAX_RETRIES
+    #: How many times feedback may send the design back for another version.
+    max_iterations: int = 1
+    #: The retry cap the hierarchy agent gives each review pair of the generated system.
+    generated_retries: int = 3
+    #: Where deploy writes projects (each under `<out_dir>/<name>/v<N>`).
+    out_dir: str = "generated"
+    #: Sandbox limits for the generated project's tests.
+    sandbox_timeout_s: float = 180.0
+    sandbox_memory_mb: int = 4096
+
+    def __post_init__(self) -> None:
+        unknown = set(self.max_retries) - set(REVIEWED_STAGES)
+        if unknown:
+            raise ValueError(f"unknown stage(s) in max_retries: {', '.join(sorted(unknown))}")
+        for stage, cap in {**self.max_retries, "default": self.default_retries}.items():
+            if not 1 <= cap <= 50:
+                raise ValueError(f"max retries for {stage} must be between 1 and 50, got {cap}")
+        if not 0 <= self.max_iterations <= 10:
+            raise ValueError(f"max_iterations must be between 0 and 10, got {self.max_iterations}")
+
+    def retries(self, stage: str) -> int:
+        """The attempt cap of `stage`."""
+        return self.max_retries.get(stage, self.default_retries)
+
+    def recursion_limit(self) -> int:
+        """An explicit step bound derived from the caps: the longest legal run, plus slack.
+
+        Each attempt of a reviewed stage is two steps (worker, approver); prompt design adds
+        its dispatch step; every feedback iteration replays the stages from design on.
+        """
+        per_pass = sum(2 * self.retries(stage) + 1 for stage in REVIEWED_STAGES) + _FIXED_STEPS
+        return per_pass * (self.max_iterations + 1) + _FIXED_STEPS

@@ -1,0 +1,175 @@
+"""The AutoGenesis pipeline: one `StateGraph`, one node per agent, every stage behind an approver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
+from langgraph.types import RetryPolicy
+
+from autogenesis.context import Context
+from autogenesis.models.accounting import accounted
+from autogenesis.models.base import StructuredModel, TransientModelError
+from autogenesis.nodes import control, review
+from autogenesis.nodes._common import as_node
+from autogenesis.nodes.deploy import deploy
+from autogenesis.nodes.design import design, design_problems
+from autogenesis.nodes.design_prompts import design_prompts, send_prompt_tasks, write_prompt
+from autogenesis.nodes.document import doc_problems, document
+from autogenesis.nodes.feedback import feedback, feedback_problems
+from autogenesis.nodes.generate import code_problems, generate
+from autogenesis.nodes.hierarchy import hierarchy, hierarchy_problems
+from autogenesis.nodes.integrate import integrate, test_problems
+from autogenesis.nodes.optimize import metric_problems, optimize
+from autogenesis.nodes.understand import spec_problems, understand
+from autogenesis.state import GenesisState, InputState, Stage
+
+#: Transient model faults (dropped connections, timeouts) are retried in place before a run stops.
+MODEL_RETRY = RetryPolicy(max_attempts=3, initial_interval=1.0, retry_on=(TransientModelError, ConnectionError, TimeoutError))
+
+
+def _work(*keys: str) -> Callable[[GenesisState], str]:
+    """What an approver is shown: the named artifacts as JSON."""
+
+    def render(state: GenesisState) -> str:
+        return "\n".join(f"{key}: {state[key].model_dump_json(exclude_defaults=True)}" for key in keys)  # type: ignore[literal-required]
+
+    return render
+
+
+def _project_summary(state: GenesisState) -> str:
+    files = state["project"].files
+    return "files:\n" + "\n".join(f"- {path} ({len(text.splitlines())} lines)" for path, text in sorted(files.items()))
+
+
+def _report_summary(state: GenesisState) -> str:
+    report = state["test_report"]
+    return f"tests: {report.passed} passed, {report.failed} failed, {report.errors} errors; sandbox: {report.sandbox}"
+
+
+Router = Callable[[GenesisState, Runtime[Context]], str]
+
+
+def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
+    """The router after `stage`'s approver: forward when approved, back to `retry`, or escalate at the cap.
+
+    `on_approve` is the next node, or a router choosing it when approval can lead several ways.
+    """
+
+    def route(state: GenesisState, runtime: Runtime[Context]) -> str:
+        last = state["reviews"][-1]
+        if last.approved:
+            return on_approve if isinstance(on_approve, str) else on_approve(state, runtime)
+        if state["attempts"][stage] >= runtime.context.retries(stage):
+            return "escalate"
+        return retry
+
+    route.__name__ = f"after_review_{stage}"
+    return route
+
+
+def add_review_loop(
+    builder: StateGraph[Any, Any, Any, Any],
+    *,
+    stage: Stage,
+    approver: Callable[..., dict[str, Any]],
+    on_approve: str | tuple[Router, list[str]],
+    model: StructuredModel,
+    retry: str | None = None,
+    tail: str | None = None,
+) -> None:
+    """Wire `stage`'s worker to its approver and the approver's ways out: on, back, or escalate.
+
+    `on_approve` is the next node, or a router with the nodes it may choose. `tail` is the node
+    whose output the approver judges when it is not the worker itself (a fan-out); `retry` is
+    where a rejection goes when it is not back to the worker.
+    """
+    name = f"review_{stage}"
+    builder.add_node(name, as_node(name, approver, model), retry_policy=MODEL_RETRY)
+    builder.add_edge(tail or stage, name)
+    back = retry or stage
+    forward, destinations = (on_approve, [on_approve]) if isinstance(on_approve, str) else on_approve
+    builder.add_conditional_edges(name, route_review(stage, back, forward), [back, *destinations, "escalate"])
+
+
+def after_intake(state: GenesisState) -> str:
+    """A refused request ends the run at once; its halt is already in state."""
+    return END if state.get("halt") else "understand"
+
+
+def after_feedback(state: GenesisState, runtime: Runtime[Context]) -> str:
+    """Iterate on the design when the approved feedback asks for it and iterations remain."""
+    if state["feedback"].iterate and state.get("iteration", 0) < runtime.context.max_iterations:
+        return "iterate"
+    return "finish"
+
+
+def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, InputState, GenesisState]:
+    """The pipeline, uncompiled: the caller picks the checkpointer. `model` answers every role."""
+    model = accounted(model)
+    builder: StateGraph[GenesisState, Context, InputState, GenesisState] = StateGraph(
+        GenesisState, context_schema=Context, input_schema=InputState
+    )
+
+    def node(name: str, fn: Callable[..., dict[str, Any]]) -> None:
+        builder.add_node(name, as_node(name, fn, model), retry_policy=MODEL_RETRY)
+
+    node("intake", control.intake)
+    node("understand", understand)
+    node("design", design)
+    node("hierarchy", hierarchy)
+    node("design_prompts", design_prompts)
+    node("write_prompt", write_prompt)
+    node("generate", generate)
+    node("integrate", integrate)
+    node("optimize", optimize)
+    node("document", document)
+    node("deploy", deploy)
+    node("feedback", feedback)
+    node("iterate", control.iterate)
+    node("escalate", control.escalate)
+    node("finish", control.finish)
+
+    builder.add_edge(START, "intake")
+    builder.add_conditional_edges("intake", after_intake, ["understand", END])
+    builder.add_edge("understand", "review_understand")
+
+    def loop(
+        stage: Stage, checks: review.Checks, work: review.Work, on_approve: str | tuple[Router, list[str]], **kw: str
+    ) -> None:
+        add_review_loop(
+            builder, stage=stage, approver=review.make_approver(stage, checks, work), on_approve=on_approve, model=model, **kw
+        )
+
+    loop("understand", spec_problems, _work("spec"), "design")
+    loop("design", design_problems, _work("blueprint"), "hierarchy")
+    loop("hierarchy", hierarchy_problems, _work("blueprint"), "design_prompts")
+    builder.add_conditional_edges("design_prompts", send_prompt_tasks, ["write_prompt", "review_design_prompts"])
+    add_review_loop(
+        builder, stage="design_prompts", approver=review.review_prompts, on_approve="generate", model=model, tail="write_prompt"
+    )
+    loop("generate", code_problems, _project_summary, "integrate")
+    loop("integrate", test_problems, _report_summary, "optimize", retry="design")
+    loop("optimize", metric_problems, _work("metrics"), "document")
+    loop("document", doc_problems, _work("documentation"), "deploy")
+    builder.add_edge("deploy", "feedback")
+    loop("feedback", feedback_problems, _work("feedback"), (after_feedback, ["iterate", "finish"]))
+    builder.add_edge("iterate", "design")
+    builder.add_edge("escalate", END)
+    builder.add_edge("finish", END)
+    return builder
+
+
+def compile_graph(
+    model: StructuredModel,
+    *,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    store: BaseStore | None = None,
+) -> CompiledStateGraph[GenesisState, Context, InputState, GenesisState]:
+    """`build_graph(model)` compiled with the given checkpointer (None for `langgraph dev`)."""
+    return build_graph(model).compile(checkpointer=checkpointer, store=store, name="autogenesis")

@@ -1,0 +1,66 @@
+"""The model interface every agent uses: produce a validated pydantic object for a role."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: an input and the object a good answer would be."""
+
+    input: str
+    output: BaseModel
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What an agent asks of a model, kept structured so each provider renders it its own way.
+
+    Base models get a few-shot completion built from `examples`; chat models get messages.
+    `data` carries the objects the text was rendered from, for deterministic (scripted) models.
+    """
+
+    role: str
+    task: str
+    input: str
+    examples: tuple[Example, ...] = ()
+    feedback: tuple[str, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """The prompt as plain text: task, feedback on the last attempt, then the input."""
+        parts = [self.task.strip()]
+        if self.feedback:
+            parts.append("Your last attempt was rejected. Fix these points:\n" + "\n".join(f"- {r}" for r in self.feedback))
+        parts.append(self.input.strip())
+        return "\n\n".join(p for p in parts if p)
+
+
+@runtime_checkable
+class StructuredModel(Protocol):
+    """Anything that turns a prompt into a validated instance of `schema`."""
+
+    name: str
+
+    def generate(self, schema: type[T], prompt: Prompt) -> T:
+        """Return an instance of `schema` answering `prompt`; raise ModelError when it cannot."""
+        ...
+
+
+class ModelError(Exception):
+    """A model could not produce a valid answer (after its own bounded retries)."""
+
+
+class TransientModelError(ModelError):
+    """A fault worth retrying as is: a dropped connection, a timeout, an overloaded server."""
+
+
+class ModelConfigError(ValueError):
+    """A model setting that cannot be used: unknown provider, missing folder, malformed URL."""

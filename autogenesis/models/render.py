@@ -1,0 +1,155 @@
+"""Rendering prompts for real models, and the JSON side of structured output.
+
+Base models get a few-shot completion built from the prompt's worked examples; chat models get
+messages. Examples are written as compact one-line JSON in exactly the layout the constrained
+decoder produces, so the model continues the pattern it has just seen.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from autogenesis.models.base import Prompt
+
+#: Separators shared by the rendered examples and the grammar (xgrammar's compact defaults).
+SEPARATORS = (", ", ": ")
+
+#: Grammar caps for strings and lists the schema leaves unbounded: a stricter grammar still
+#: yields valid objects, and it bounds how long a decode can run.
+STRING_CAP = 200
+ITEMS_CAP = 8
+
+
+def to_json(obj: BaseModel) -> str:
+    """An object as one line of JSON, laid out as the constrained decoder writes it."""
+    return json.dumps(obj.model_dump(mode="json"), ensure_ascii=False, separators=SEPARATORS)
+
+
+def _field_hint(schema: type[BaseModel]) -> str:
+    fields = ", ".join(schema.model_fields)
+    return f"Answer with one line of JSON with the fields: {fields}."
+
+
+def render_fewshot(prompt: Prompt, schema: type[BaseModel]) -> str:
+    """A few-shot completion for a base model: task, worked examples, then the open request."""
+    parts = [prompt.task.strip()]
+    if not prompt.examples:
+        parts.append(_field_hint(schema))
+    for example in prompt.examples:
+        parts.append(f"Input: {example.input.strip()}\nOutput: {to_json(example.output)}")
+    query = prompt.input.strip()
+    if prompt.feedback:
+        notes = "\n".join(f"- {r}" for r in prompt.feedback)
+        query = f"{query}\n(Your last answer was rejected. Fix these points:\n{notes})"
+    parts.append(f"Input: {query}\nOutput:")
+    return "\n\n".join(p for p in parts if p)
+
+
+def render_messages(prompt: Prompt, schema: type[BaseModel]) -> list[dict[str, str]]:
+    """Chat messages for an instruct model: system task, examples as turns, then the request."""
+    system = f"{prompt.task.strip()}\n\n{_field_hint(schema)} Reply with the JSON only."
+    messages = [{"role": "system", "content": system}]
+    for example in prompt.examples:
+        messages.append({"role": "user", "content": example.input.strip()})
+        messages.append({"role": "assistant", "content": to_json(example.output)})
+    query = prompt.input.strip()
+    if prompt.feedback:
+        query += "\n\nYour last answer was rejected. Fix these points:\n" + "\n".join(f"- {r}" for r in prompt.feedback)
+    messages.append({"role": "user", "content": query})
+    return messages
+
+
+def grammar_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The schema's JSON schema, tightened so every string and list is bounded.
+
+    Adds `maxLength`/`maxItems` where pydantic leaves them open (never loosening a cap), so a
+    decode constrained by it stays short and still validates against the original schema.
+    """
+    doc = copy.deepcopy(schema.model_json_schema())
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and "enum" not in node and "const" not in node:
+                node["maxLength"] = min(node.get("maxLength", STRING_CAP), STRING_CAP * 3)
+            if node.get("type") == "array":
+                node["maxItems"] = min(node.get("maxItems", ITEMS_CAP), ITEMS_CAP * 2)
+            for key, value in node.items():
+                if key not in ("default", "examples", "const", "enum"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(doc)
+    return doc
+
+
+def extract_json(text: str) -> str:
+    """The first JSON object in `text` (model chatter around it dropped), closed if truncated."""
+    start = text.find("{")
+    if start < 0:
+        return text.strip()
+    depth = 0
+    in_string = False
+    escaped = False
+    closers: list[str] = []
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "{[":
+            depth += 1
+            closers.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            depth -= 1
+            if closers:
+                closers.pop()
+            if depth == 0:
+                return text[start : i + 1]
+    # Truncated: close what is open (a dangling string, then brackets), drop a trailing comma.
+    body = text[start:]
+    if in_string:
+        body += '"'
+    body = body.rstrip().rstrip(",")
+    return body + "".join(reversed(closers))
+
+
+def trim_to_schema(data: Any, schema: type[BaseModel]) -> Any:
+    """Repair over-long strings and lists by cutting them to the schema's caps (best effort)."""
+    doc = schema.model_json_schema()
+    defs = doc.get("$defs", {})
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+        return node
+
+    def fix(value: Any, node: dict[str, Any]) -> Any:
+        node = resolve(node)
+        if "anyOf" in node:
+            return value
+        if isinstance(value, str) and "maxLength" in node:
+            return value[: node["maxLength"]]
+        if isinstance(value, list):
+            if "maxItems" in node:
+                value = value[: node["maxItems"]]
+            item = node.get("items", {})
+            return [fix(v, item) for v in value]
+        if isinstance(value, dict) and "properties" in node:
+            props = node["properties"]
+            return {k: fix(v, props[k]) for k, v in value.items() if k in props or node.get("additionalProperties", True)}
+        return value
+
+    return fix(data, doc)

@@ -1,0 +1,236 @@
+"""A deterministic scripted model: per-role responses for tests, demos and CI.
+
+With no script it answers every role so that a full build of any request succeeds. Tests
+script rejections (`reject`), faults (`faults`) or exact responses (`responses`); it raises
+`UnexpectedCall` for a role it has no answer for and `assert_consumed()` reports scripted
+responses that were never asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from autogenesis.drafts import (
+    AgentDraft,
+    BlueprintDraft,
+    CriteriaDraft,
+    DocsDraft,
+    FeedbackDraft,
+    PromptDraft,
+    ScenarioDraft,
+    SpecDraft,
+    TuningDraft,
+    Verdict,
+)
+from autogenesis.models.base import ModelError, Prompt, T
+
+Responder = Callable[[Prompt], BaseModel]
+Scripted = BaseModel | Exception
+
+
+class UnexpectedCall(AssertionError):
+    """The scripted model was asked for something it has no script for."""
+
+
+def _review_role(stage: str) -> str:
+    return f"review:{stage}"
+
+
+class ScriptedModel:
+    """Deterministic per-role answers; see the module docstring."""
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        *,
+        responses: Mapping[str, Iterable[Scripted]] | None = None,
+        reject: Mapping[str, int | None] | Iterable[str] = (),
+        faults: Mapping[str, Iterable[Exception]] | None = None,
+        defaults: bool = True,
+        journal: str | os.PathLike[str] | None = None,
+        pause_at: str | None = None,
+    ) -> None:
+        """`reject` maps a stage to how many times its approver rejects (None: forever).
+
+        `journal` appends each call's role to a file (for tests that span processes);
+        `pause_at` blocks forever at the first call for that role, after journaling it,
+        so a test can kill the process in the middle of that agent's work.
+        """
+        self._queues: dict[str, deque[Scripted]] = {r: deque(items) for r, items in (responses or {}).items()}
+        for role, errors in (faults or {}).items():
+            self._queues.setdefault(role, deque()).extendleft(reversed(list(errors)))
+        self._fault_roles = set(faults or {})
+        rejects = reject if isinstance(reject, Mapping) else {stage: None for stage in reject}
+        self._rejects: dict[str, int | None] = {_review_role(s): n for s, n in rejects.items()}
+        self._defaults = defaults
+        self._journal = Path(journal) if journal else None
+        self._pause_at = pause_at
+        self._lock = threading.Lock()
+        self.calls: list[str] = []
+
+    @classmethod
+    def from_spec(cls, options: str) -> ScriptedModel:
+        """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, reject)."""
+        kwargs: dict[str, object] = {}
+        for item in filter(None, options.split(",")):
+            key, _, value = item.partition("=")
+            if key in ("journal", "pause_at"):
+                kwargs[key] = value
+            elif key == "reject":
+                kwargs["reject"] = {value: None}
+            else:
+                raise ValueError(f"unknown scripted model option {key!r} (known: journal, pause_at, reject)")
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def generate(self, schema: type[T], prompt: Prompt) -> T:
+        role = prompt.role
+        with self._lock:
+            self.calls.append(role)
+            if self._journal is not None:
+                with self._journal.open("a", encoding="utf-8") as f:
+                    f.write(role + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+        if self._pause_at == role:
+            while True:  # killed from outside by the test
+                time.sleep(3600)
+        answer = self._answer(schema, prompt)
+        if isinstance(answer, Exception):
+            raise answer
+        if not isinstance(answer, schema):
+            raise UnexpectedCall(f"scripted answer for {role!r} is a {type(answer).__name__}, not a {schema.__name__}")
+        return answer
+
+    def _answer(self, schema: type[BaseModel], prompt: Prompt) -> Scripted:
+        role = prompt.role
+        with self._lock:
+            queue = self._queues.get(role)
+            if queue:
+                return queue.popleft()
+            if role in self._rejects:
+                left = self._rejects[role]
+                if left is None or left > 0:
+                    self._rejects[role] = None if left is None else left - 1
+                    return Verdict(approved=False, reasons=[f"scripted rejection of {role.removeprefix('review:')}"])
+        if not self._defaults or role in self._queues:
+            raise UnexpectedCall(f"no scripted response left for role {role!r}")
+        responder = DEFAULT_RESPONDERS.get(role.split(":")[0])
+        if responder is None:
+            raise UnexpectedCall(f"no scripted response for role {role!r}")
+        return responder(prompt)
+
+    def assert_consumed(self) -> None:
+        """Fail when scripted responses or finite rejections were never used."""
+        left = {role: len(q) for role, q in self._queues.items() if q}
+        left.update({role: n for role, n in self._rejects.items() if n})
+        if left:
+            raise AssertionError(f"scripted responses never asked for: {left}")
+
+    def count(self) -> Counter[str]:
+        """How many calls each role received."""
+        return Counter(self.calls)
+
+
+class ScriptedFault(ModelError):
+    """A fault injected by a test."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z0-9]*", text.lower())
+
+
+_STOP = {"a", "an", "the", "and", "or", "that", "which", "who", "it", "them", "to", "of", "for", "with", "has", "have", "is"}
+
+
+def _clauses(request: str) -> list[str]:
+    """Split a request into capability clauses: 'triages tickets, drafts replies and ...'."""
+    body = re.sub(r"^\s*(build|create|make|design)?\s*(me\s+)?(a|an|the)?\s*", "", request.strip(), flags=re.I)
+    head, _, rest = body.partition(" that ")
+    pieces = re.split(r",|;|\band\b|\bthen\b", rest or head)
+    clauses = [p.strip(" .") for p in pieces if len(_words(p)) >= 1]
+    return clauses[:6] or [head.strip(" .") or "answer the request"]
+
+
+def _slug(text: str, fallback: str) -> str:
+    words = [w for w in _words(text) if w not in _STOP][:3]
+    return "_".join(words) or fallback
+
+
+def _spec(prompt: Prompt) -> SpecDraft:
+    request = str(prompt.data.get("request", prompt.input))
+    capabilities = _clauses(request)
+    return SpecDraft(
+        goal=request.strip().rstrip(".")[:600],
+        capabilities=capabilities,
+        actors=["user"],
+        interactions=[f"the user sends a request; the system will {capabilities[0]}"],
+        constraints=["every agent's output is reviewed before it is used"],
+        scenarios=[ScenarioDraft(input=f"an example request to {c}", expect=c) for c in capabilities[:3]],
+    )
+
+
+def _design(prompt: Prompt) -> BlueprintDraft:
+    spec = prompt.data["spec"]
+    agents, seen = [], set()
+    for i, capability in enumerate(spec.capabilities):
+        name = _slug(capability, f"agent_{i + 1}")
+        if name in seen:
+            name = f"{name}_{i + 1}"
+        seen.add(name)
+        agents.append(AgentDraft(name=name, role=capability))
+    return BlueprintDraft(name=_slug(spec.goal, "generated_system")[:40], agents=agents)
+
+
+def _prompt(prompt: Prompt) -> PromptDraft:
+    agent = prompt.data["agent"]
+    return PromptDraft(
+        system_prompt=f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {agent.role}. "
+        "Read the state you are given, do only your job, and answer with your result alone."
+    )
+
+
+def _criteria(prompt: Prompt) -> CriteriaDraft:
+    agent = prompt.data["agent"]
+    return CriteriaDraft(criteria=f"The output does what was asked: {agent.role}; it is complete and on topic.")
+
+
+def _tuning(prompt: Prompt) -> TuningDraft:
+    return TuningDraft(max_retries=2, rationale="fewer retries keep runs short when reviews pass")
+
+
+def _docs(prompt: Prompt) -> DocsDraft:
+    bp = prompt.data["blueprint"]
+    return DocsDraft(
+        overview=f"{bp.description} It is made of {len(bp.agents)} agents working over one shared state.",
+        user_guide=f'Run it with `python -m {bp.name} "your request"`; each agent\'s output is reviewed before it is used.',
+        operations="Pick the model with --model; runs are bounded by each review pair's retry cap.",
+    )
+
+
+def _feedback(prompt: Prompt) -> FeedbackDraft:
+    return FeedbackDraft(summary="The generated system passed its tests and was deployed.", improvements=[], iterate=False)
+
+
+def _approve(prompt: Prompt) -> Verdict:
+    return Verdict(approved=True, reasons=["meets the stage's criteria"])
+
+
+DEFAULT_RESPONDERS: dict[str, Responder] = {
+    "understand": _spec,
+    "design": _design,
+    "hierarchy": _criteria,
+    "design_prompts": _prompt,
+    "optimize": _tuning,
+    "document": _docs,
+    "feedback": _feedback,
+    "review": _approve,
+}

@@ -1,0 +1,1 @@
+"""One module per agent: its node function(s). Nodes read state and return partial updates."""

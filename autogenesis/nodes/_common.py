@@ -1,0 +1,55 @@
+"""What every node shares: the accounting wrapper, attempt counting and rejection feedback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from autogenesis.context import Context
+from autogenesis.models.accounting import collecting
+from autogenesis.models.base import StructuredModel
+from autogenesis.state import Event, GenesisState
+
+NodeFn = Callable[..., dict[str, Any]]
+
+
+def as_node(name: str, fn: NodeFn, model: StructuredModel) -> Callable[[Any, Runtime[Context]], dict[str, Any]]:
+    """Bind `model` to a node function and record its model calls and a `done` event in its update.
+
+    Everything a node returns lands in state only when it completes, so a node interrupted
+    mid-way leaves no trace and runs again from its start on resume.
+    """
+
+    def node(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
+        started = time.time()
+        with collecting() as calls:
+            update = fn(state, runtime, model=model)
+        done = Event(node=name, kind="done", at=started, duration_s=round(time.time() - started, 6))
+        return {**update, "calls": calls, "events": [done, *update.get("events", [])]}
+
+    node.__name__ = name
+    node.__doc__ = fn.__doc__
+    return node
+
+
+def attempt(state: GenesisState, stage: str) -> int:
+    """The attempt number of `stage` that is under way (0 before its first)."""
+    return state.get("attempts", {}).get(stage, 0)
+
+
+def next_attempt(state: GenesisState, stage: str) -> dict[str, dict[str, int]]:
+    """The update that counts one more attempt of `stage`."""
+    return {"attempts": {stage: attempt(state, stage) + 1}}
+
+
+def rejection_feedback(state: GenesisState) -> tuple[str, ...]:
+    """Reasons of the rejection that sent the run back here, if the last verdict was one."""
+    reviews = state.get("reviews", [])
+    if reviews and not reviews[-1].approved:
+        last = reviews[-1]
+        prefix = "" if last.reviewer == "model" else f"{last.stage} checks: "
+        return tuple(prefix + reason for reason in last.reasons)
+    return ()

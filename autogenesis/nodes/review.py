@@ -1,0 +1,69 @@
+"""Approvers: deterministic checks first, then a model's judgment; one verdict per attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from autogenesis.context import Context
+from autogenesis.drafts import Verdict
+from autogenesis.models.base import StructuredModel
+from autogenesis.nodes._common import attempt
+from autogenesis.prompts import review as prompts
+from autogenesis.state import Event, GenesisState, Review, Stage
+
+Checks = Callable[[GenesisState], list[str]]
+Work = Callable[[GenesisState], str]
+
+
+def make_approver(stage: Stage, checks: Checks, work: Work) -> Callable[..., dict[str, Any]]:
+    """An approver node for `stage`: reject on failed checks without asking a model, else ask one."""
+
+    def approve(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+        number = attempt(state, stage)
+        problems = checks(state)
+        if problems:
+            review = Review(stage=stage, approved=False, reasons=tuple(problems), attempt=number, reviewer="checks")
+        else:
+            verdict = model.generate(Verdict, prompts.render(stage, state["request"], work(state)))
+            review = Review(stage=stage, approved=verdict.approved, reasons=tuple(verdict.reasons), attempt=number)
+        return {"reviews": [review], "events": [verdict_event(review)]}
+
+    approve.__doc__ = f"Approve or reject attempt N of the {stage} stage."
+    return approve
+
+
+def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+    """Judge each prompt written in this attempt on its own; rejected agents get a new prompt."""
+    number = attempt(state, "design_prompts")
+    blueprint = state["blueprint"]
+    written = state.get("prompts", {})
+    reasons: list[str] = []
+    rejected: list[str] = []
+    missing = [a.slug for a in blueprint.agents if a.slug not in written]
+    for agent in blueprint.agents:
+        prompt = written.get(agent.slug)
+        if prompt is None or prompt.attempt != number or prompt.blueprint_version != blueprint.version:
+            continue
+        work = f"Agent: {agent.slug}\nRole: {agent.role}\nSystem prompt:\n{prompt.system_prompt}"
+        verdict = model.generate(Verdict, prompts.render("design_prompts", state["request"], work))
+        if not verdict.approved:
+            rejected.append(agent.slug)
+            reasons += [f"{agent.slug}: {reason}" for reason in verdict.reasons] or [f"{agent.slug}: rejected"]
+    reasons += [f"{slug}: no prompt was written" for slug in missing]
+    review = Review(
+        stage="design_prompts",
+        approved=not reasons,
+        reasons=tuple(reasons),
+        attempt=number,
+        subjects=tuple(rejected + missing),
+    )
+    return {"reviews": [review], "events": [verdict_event(review)]}
+
+
+def verdict_event(review: Review) -> Event:
+    verdict = "approved" if review.approved else "rejected"
+    detail = f"attempt {review.attempt} {verdict}" + (f": {'; '.join(review.reasons)}" if not review.approved else "")
+    return Event(node=f"review_{review.stage}", kind="verdict", detail=detail[:500])

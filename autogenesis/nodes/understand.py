@@ -1,0 +1,42 @@
+"""System Understanding agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from autogenesis.blueprint.ir import Scenario
+from autogenesis.context import Context
+from autogenesis.drafts import SpecDraft
+from autogenesis.models.base import StructuredModel
+from autogenesis.nodes._common import next_attempt, rejection_feedback
+from autogenesis.prompts import understand as prompts
+from autogenesis.state import GenesisState, Specification
+
+
+def understand(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+    """Restate the request as a specification, addressing the last rejection if any."""
+    draft = model.generate(SpecDraft, prompts.render(state["request"], rejection_feedback(state)))
+    spec = Specification(
+        goal=draft.goal.strip(),
+        capabilities=tuple(c.strip() for c in draft.capabilities),
+        actors=tuple(draft.actors),
+        interactions=tuple(draft.interactions),
+        constraints=tuple(draft.constraints),
+        scenarios=tuple(
+            Scenario(name=f"scenario_{i}", input=s.input, expect=s.expect) for i, s in enumerate(draft.scenarios, 1)
+        ),
+    )
+    return {"spec": spec, **next_attempt(state, "understand")}
+
+
+def spec_problems(state: GenesisState) -> list[str]:
+    """What makes a specification unusable, checked before any model reviews it."""
+    spec = state["spec"]
+    problems = [f"capability {i} is empty" for i, c in enumerate(spec.capabilities, 1) if not c]
+    duplicates = sorted({c for c in spec.capabilities if spec.capabilities.count(c) > 1})
+    problems += [f"capability {c!r} is listed twice" for c in duplicates]
+    if not spec.goal:
+        problems.append("the goal is empty")
+    return problems

@@ -1,0 +1,82 @@
+"""Human-readable views of runs and models for the terminal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from autogenesis.checkpoints import RunRecord
+from autogenesis.state import REVIEWED_STAGES, ModelCall, Review
+
+
+def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> None:
+    """Stage-by-stage summary: attempts and verdicts, halt reason, outputs and model use."""
+    console.print(f"[bold]{record.thread_id}[/]  {record.status}", highlight=False)
+    console.print(f"request: {record.request}", markup=False)
+    console.print(f"model: {record.model}", markup=False)
+    reviews: dict[str, list[Review]] = defaultdict(list)
+    for review in state.get("reviews", []):
+        reviews[review.stage].append(review)
+    attempts = state.get("attempts", {})
+    table = Table("stage", "attempts", "verdicts", "last reasons", box=None)
+    for stage in REVIEWED_STAGES:
+        verdicts = reviews.get(stage, [])
+        marks = "".join("✓" if r.approved else "✗" for r in verdicts)
+        last = "; ".join(verdicts[-1].reasons) if verdicts else ""
+        table.add_row(stage, str(attempts.get(stage, 0)), marks, last[:100])
+    console.print(table)
+    halt = state.get("halt")
+    if halt is not None:
+        console.print(f"halt: {halt} — {halt.detail}", markup=False)
+    for key, label in (("blueprint", "blueprint"), ("test_report", "tests"), ("metrics", "metrics"), ("deployment", "deployed")):
+        value = state.get(key)
+        if value is not None:
+            console.print(f"{label}: {_summary(key, value)}", markup=False)
+    calls: list[ModelCall] = state.get("calls", [])
+    if calls:
+        by_role: dict[str, list[ModelCall]] = defaultdict(list)
+        for call in calls:
+            by_role[call.role.split(":")[0]].append(call)
+        usage = Table("role", "calls", "prompt tokens", "completion tokens", "seconds", box=None)
+        for role, role_calls in sorted(by_role.items()):
+            usage.add_row(
+                role,
+                str(len(role_calls)),
+                str(sum(c.prompt_tokens for c in role_calls)),
+                str(sum(c.completion_tokens for c in role_calls)),
+                f"{sum(c.latency_s for c in role_calls):.2f}",
+            )
+        usage.add_row(
+            "total",
+            str(len(calls)),
+            str(sum(c.prompt_tokens for c in calls)),
+            str(sum(c.completion_tokens for c in calls)),
+            f"{sum(c.latency_s for c in calls):.2f}",
+        )
+        console.print(usage)
+
+
+def _summary(key: str, value: Any) -> str:
+    if key == "blueprint":
+        return f"{value.name} v{value.version}: {len(value.agents)} agents, {len(value.reviews)} review pairs"
+    if key == "test_report":
+        return f"{value.passed} passed, {value.failed} failed, {value.errors} errors in {value.duration_s:.1f}s ({value.sandbox})"
+    if key == "metrics":
+        return f"pass rate {value.pass_rate}, kept {value.variant}, worst case {value.worst_case_model_calls} model calls"
+    return f"{value.path} (version {value.version}, {value.files} files)"
+
+
+def render_models(console: Console) -> None:
+    """Providers and cached models."""
+    from autogenesis.models import registry
+
+    describe = getattr(registry, "describe_models", None)
+    rows = describe() if describe else [{"provider": name} for name in registry.providers()]
+    table = Table(*rows[0].keys(), box=None) if rows else Table("provider", box=None)
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+    console.print(f"default: {registry.DEFAULT_MODEL}", markup=False)

@@ -1,0 +1,187 @@
+"""Starting, resuming and inspecting runs: the library behind the CLI.
+
+A run is a checkpointed thread plus a record in the run registry. Whatever happens inside,
+the caller gets an `Outcome` with a typed status, never a bare exception from the graph.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphRecursionError
+
+from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry
+from autogenesis.context import Context
+from autogenesis.deploy import DeployError
+from autogenesis.graph import compile_graph
+from autogenesis.models.base import ModelConfigError, ModelError, StructuredModel
+from autogenesis.validation import validate_request
+
+#: Statuses of runs that can go on with `resume`.
+RESUMABLE = ("running", "cancelled")
+
+
+class RunError(Exception):
+    """A run cannot be started or resumed as asked (unknown thread, thread exists...)."""
+
+
+class Observer(Protocol):
+    """Receives progress as the graph runs (the CLI's live display implements it)."""
+
+    def started(self, node: str) -> None: ...
+
+    def finished(self, node: str, update: Mapping[str, Any]) -> None: ...
+
+
+class _Silent:
+    def started(self, node: str) -> None:
+        pass
+
+    def finished(self, node: str, update: Mapping[str, Any]) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run (or the part of it run now) ended."""
+
+    thread_id: str
+    status: str
+    state: dict[str, Any]
+    message: str = ""
+    internal: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 approved, 3 a typed halt, 130 cancelled, 1 an internal error."""
+        if self.internal:
+            return 1
+        if self.status == "approved":
+            return 0
+        return 130 if self.status == "cancelled" else 3
+
+
+def thread_config(thread_id: str, context: Context) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id}, "recursion_limit": context.recursion_limit()}
+
+
+def context_from_record(record: RunRecord) -> Context:
+    """The context a run was started with, as kept in its record."""
+    return Context(**record.context)
+
+
+class Runner:
+    """Runs builds over one persistence backend with one model."""
+
+    def __init__(self, persistence: Persistence, model: StructuredModel, *, model_setting: str = "") -> None:
+        self.persistence = persistence
+        self.registry = RunRegistry(persistence.store)
+        self.model_setting = model_setting or model.name
+        self.app = compile_graph(model, checkpointer=persistence.checkpointer, store=persistence.store)
+
+    def exists(self, thread_id: str) -> bool:
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
+        return self.registry.get(thread_id) is not None or self.persistence.checkpointer.get_tuple(config) is not None
+
+    def start(
+        self, request: str, *, thread_id: str, context: Context | None = None, observer: Observer | None = None
+    ) -> Outcome:
+        """Start a new build of `request` as thread `thread_id`."""
+        request = validate_request(request)
+        if self.exists(thread_id):
+            raise RunError(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
+        context = context or Context()
+        self.registry.put(
+            RunRecord(
+                thread_id=thread_id,
+                request=request,
+                status="running",
+                model=self.model_setting,
+                out=context.out_dir,
+                context=_context_dict(context),
+                pid=os.getpid(),
+            )
+        )
+        return self._drive(thread_id, {"request": request}, context, observer or _Silent())
+
+    def resume(self, thread_id: str, *, observer: Observer | None = None) -> Outcome:
+        """Continue an interrupted run from its last checkpoint; a finished run is reported as is."""
+        record = self.registry.get(thread_id)
+        if record is None:
+            raise RunError(f"no run with thread id {thread_id!r}")
+        context = context_from_record(record)
+        snapshot = self.app.get_state(thread_config(thread_id, context))
+        if not snapshot.next and snapshot.values.get("halt") is not None:
+            return Outcome(thread_id, str(snapshot.values["halt"]), dict(snapshot.values), "already finished")
+        self.registry.update(thread_id, status="running", model=self.model_setting, pid=os.getpid())
+        start_input = None if snapshot.values else {"request": record.request}
+        return self._drive(thread_id, start_input, context, observer or _Silent())
+
+    def _drive(self, thread_id: str, start_input: dict[str, Any] | None, context: Context, observer: Observer) -> Outcome:
+        config = thread_config(thread_id, context)
+        message, internal = "", False
+        try:
+            for mode, chunk in self.app.stream(start_input, config, context=context, stream_mode=["tasks", "updates"]):
+                if mode == "tasks" and "result" not in chunk:
+                    observer.started(chunk["name"])
+                elif mode == "updates":
+                    for node, update in chunk.items():
+                        observer.finished(node, update or {})
+            values = dict(self.app.get_state(config).values)
+            status = values.get("status", "running")
+        except KeyboardInterrupt:
+            status, message = "cancelled", "interrupted by the user"
+        except GraphRecursionError:
+            status = f"loop_detected:{self._pending(config)}"
+            message = f"the run took more than {config.get('recursion_limit')} steps"
+        except (ModelError, ModelConfigError, DeployError) as exc:
+            status, message = f"error:{self._pending(config)}", _one_line(exc)
+        except Exception as exc:
+            status, message, internal = f"error:{self._pending(config)}", f"{type(exc).__name__}: {_one_line(exc)}", True
+        values = dict(self.app.get_state(config).values)
+        self.registry.update(thread_id, status=status, pid=None)
+        return Outcome(thread_id, status, values, message, internal)
+
+    def _pending(self, config: RunnableConfig) -> str:
+        snapshot = self.app.get_state(config)
+        return snapshot.next[0] if snapshot.next else "unknown"
+
+    def state(self, thread_id: str) -> tuple[RunRecord, dict[str, Any]]:
+        """A run's record and its latest state; RunError for an unknown thread."""
+        record = self.registry.get(thread_id)
+        if record is None:
+            raise RunError(f"no run with thread id {thread_id!r}")
+        snapshot = self.app.get_state(thread_config(thread_id, context_from_record(record)))
+        return record, dict(snapshot.values)
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, newest first, with a dead process's `running` shown as `interrupted`."""
+        return [_liveness(record) for record in self.registry.list()]
+
+
+def _liveness(record: RunRecord) -> RunRecord:
+    if record.status != "running" or record.pid is None:
+        return record
+    try:
+        os.kill(record.pid, 0)
+    except ProcessLookupError:
+        return record.model_copy(update={"status": "interrupted"})
+    except PermissionError:
+        pass
+    return record
+
+
+def _context_dict(context: Context) -> dict[str, Any]:
+    data = asdict(context)
+    data["max_retries"] = dict(context.max_retries)
+    return data
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:500] or type(exc).__name__
+

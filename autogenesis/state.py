@@ -1,0 +1,216 @@
+"""The shared, typed state of the AutoGenesis pipeline and the artifacts its agents produce."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Literal, TypedDict
+
+from pydantic import BaseModel, ConfigDict
+
+from autogenesis.blueprint.ir import Blueprint, Scenario
+
+Stage = Literal[
+    "understand",
+    "design",
+    "hierarchy",
+    "design_prompts",
+    "generate",
+    "integrate",
+    "optimize",
+    "document",
+    "deploy",
+    "feedback",
+]
+
+#: Stages whose work an approver accepts or sends back, in pipeline order.
+REVIEWED_STAGES: tuple[Stage, ...] = (
+    "understand",
+    "design",
+    "hierarchy",
+    "design_prompts",
+    "generate",
+    "integrate",
+    "optimize",
+    "document",
+    "feedback",
+)
+
+HaltKind = Literal["approved", "escalated", "loop_detected", "budget_exhausted", "error", "cancelled"]
+
+
+class Artifact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Specification(Artifact):
+    """What the user asked for, structured: the System Understanding agent's output."""
+
+    goal: str
+    capabilities: tuple[str, ...]
+    actors: tuple[str, ...] = ()
+    interactions: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+
+
+class Review(Artifact):
+    """An approver's verdict on one attempt of one stage."""
+
+    stage: Stage
+    approved: bool
+    reasons: tuple[str, ...] = ()
+    attempt: int
+    reviewer: Literal["checks", "model"] = "model"
+    #: Items (agent slugs, file paths, test names) the reasons are about, when a stage has several.
+    subjects: tuple[str, ...] = ()
+
+
+class AgentPrompt(Artifact):
+    """The system prompt written for one agent of the generated system."""
+
+    agent: str
+    system_prompt: str
+    #: The blueprint version and prompt-design attempt it was written for.
+    blueprint_version: int = 1
+    attempt: int = 1
+
+
+class GeneratedProject(Artifact):
+    """The generated project's files, path -> text, relative to the project folder."""
+
+    name: str
+    version: int
+    files: dict[str, str]
+
+
+class TestFailure(Artifact):
+    __test__ = False  # not a pytest class
+
+    test: str
+    message: str
+
+
+class TestReport(Artifact):
+    """What running the generated project's tests in the sandbox showed."""
+
+    __test__ = False
+
+    passed: int
+    failed: int
+    errors: int = 0
+    duration_s: float = 0.0
+    failures: tuple[TestFailure, ...] = ()
+    sandbox: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.errors == 0 and self.passed > 0
+
+
+class Metrics(Artifact):
+    """Measured figures of the generated system; `variant` says which configuration was kept."""
+
+    pass_rate: float
+    agents: int
+    model_calls_per_run: int
+    prompt_chars: int
+    test_seconds: float
+    worst_case_model_calls: int = 0
+    variant: str = "baseline"
+    notes: tuple[str, ...] = ()
+
+
+class Documentation(Artifact):
+    """Documents shipped with the generated system."""
+
+    overview: str
+    user_guide: str
+    operations: str
+    architecture: str
+
+
+class Deployment(Artifact):
+    """Where and which version of the generated project was written."""
+
+    path: str
+    version: int
+    files: int
+
+
+class Feedback(Artifact):
+    """Reflection on the outcome, or the user's feedback, and whether to iterate on the design."""
+
+    summary: str
+    improvements: tuple[str, ...] = ()
+    iterate: bool = False
+    source: Literal["self", "user"] = "self"
+
+
+class ModelCall(Artifact):
+    """One structured model call, as recorded by the accounting point."""
+
+    role: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    constrained: bool = False
+    attempts: int = 1
+
+
+class Event(Artifact):
+    """One entry of the run's append-only log."""
+
+    node: str
+    kind: Literal["done", "verdict", "halt", "error"]
+    detail: str = ""
+    at: float = 0.0
+    duration_s: float = 0.0
+
+
+class Halt(Artifact):
+    """Why a run ended: `str(halt)` is the status, e.g. `escalated:design`."""
+
+    kind: HaltKind
+    stage: str | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return self.kind if self.stage is None else f"{self.kind}:{self.stage}"
+
+
+def merge_dict(left: dict, right: dict) -> dict:  # type: ignore[type-arg]
+    """Reducer: keys of `right` overwrite those of `left`."""
+    return {**(left or {}), **(right or {})}
+
+
+class GenesisState(TypedDict, total=False):
+    """The pipeline's state; every key is written by one agent and read by those after it."""
+
+    request: str
+    iteration: int
+    spec: Specification
+    blueprint: Blueprint
+    prompts: Annotated[dict[str, AgentPrompt], merge_dict]
+    project: GeneratedProject
+    test_report: TestReport
+    metrics: Metrics
+    documentation: Documentation
+    deployment: Deployment
+    feedback: Feedback
+    reviews: Annotated[list[Review], operator.add]
+    attempts: Annotated[dict[str, int], merge_dict]
+    status: str
+    halt: Halt | None
+    events: Annotated[list[Event], operator.add]
+    calls: Annotated[list[ModelCall], operator.add]
+
+
+class InputState(TypedDict):
+    """What a caller passes to start a run."""
+
+    request: str
+
+
+#: Requests longer than this are refused before a run starts.
+MAX_REQUEST_CHARS = 8_000
