@@ -1,17 +1,35 @@
-"""AutoGenesis: a system of LLM agents that builds systems of LLM agents, on LangGraph."""
+"""AutoGenesis: a system of LLM agents that builds systems of LLM agents, on LangGraph.
 
-from autogenesis.context import Context
-from autogenesis.graph import add_review_loop, build_graph, compile_graph
-from autogenesis.models import ScriptedModel, StructuredModel, resolve_model
-from autogenesis.state import GenesisState
+The public API is imported lazily, so `import autogenesis.state` (or a generated project
+importing `autogenesis.runtime`) does not pull in the whole pipeline.
+"""
 
-__all__ = [
-    "Context",
-    "GenesisState",
-    "ScriptedModel",
-    "StructuredModel",
-    "add_review_loop",
-    "build_graph",
-    "compile_graph",
-    "resolve_model",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autogenesis.context import Context
+    from autogenesis.graph import add_review_loop, build_graph, compile_graph
+    from autogenesis.models import ScriptedModel, StructuredModel, resolve_model
+    from autogenesis.state import GenesisState
+
+_EXPORTS = {
+    "Context": "autogenesis.context",
+    "GenesisState": "autogenesis.state",
+    "ScriptedModel": "autogenesis.models",
+    "StructuredModel": "autogenesis.models",
+    "add_review_loop": "autogenesis.graph",
+    "build_graph": "autogenesis.graph",
+    "compile_graph": "autogenesis.graph",
+    "resolve_model": "autogenesis.models",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'autogenesis' has no attribute {name!r}")

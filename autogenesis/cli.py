@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import uuid
@@ -35,9 +36,17 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
+MODEL_ENV = "AUTOGENESIS_MODEL"
+
+
+def _model_setting(model: str | None) -> str:
+    """`--model`, else `$AUTOGENESIS_MODEL`, else the built-in default."""
+    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+
+
 @contextmanager
 def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
-    setting = model or DEFAULT_MODEL
+    setting = _model_setting(model)
     try:
         resolved = resolve_model(setting)
     except (ModelConfigError, ValueError) as exc:
@@ -153,8 +162,11 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     sys.exit(outcome.exit_code)
 
 
-MODEL_HELP = f"Model setting, per role if wanted (default: {DEFAULT_MODEL})."
-DB_HELP = "Checkpoint database: memory, a SQLite path or a postgresql:// URL (default: $AUTOGENESIS_DB or the user data folder)."
+MODEL_HELP = f"Model setting, per role if wanted (default: ${MODEL_ENV} or {DEFAULT_MODEL})."
+DB_HELP = (
+    "Checkpoint database: memory, a SQLite path or a postgresql:// URL "
+    "(default: $AUTOGENESIS_DB or the user data folder)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -198,6 +210,8 @@ def build(
         fail(str(exc))
     thread_id = thread_id or uuid.uuid4().hex[:12]
     with _runner(db, model) as runner:
+        if runner.exists(thread_id):
+            fail(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
         progress = Progress(err, quiet)
         err.print(f"building thread {thread_id} with model {runner.model_setting}", markup=False)
         try:

@@ -47,8 +47,19 @@ class Context:
     def recursion_limit(self) -> int:
         """An explicit step bound derived from the caps: the longest legal run, plus slack.
 
-        Each attempt of a reviewed stage is two steps (worker, approver); prompt design adds
-        its dispatch step; every feedback iteration replays the stages from design on.
+        An attempt of a reviewed stage takes two steps (worker, approver), three for prompt
+        design (dispatch, fan-out, approver). A rejected integration replays design through
+        integration; each feedback iteration replays the whole pass.
         """
-        per_pass = sum(2 * self.retries(stage) + 1 for stage in REVIEWED_STAGES) + _FIXED_STEPS
+
+        def loop(stage: str) -> int:
+            return (3 if stage == "design_prompts" else 2) * self.retries(stage)
+
+        replayed = sum(loop(stage) for stage in ("design", "hierarchy", "design_prompts", "generate")) + 2
+        per_pass = (
+            loop("understand")
+            + self.retries("integrate") * replayed
+            + sum(loop(stage) for stage in ("optimize", "document", "feedback"))
+            + _FIXED_STEPS
+        )
         return per_pass * (self.max_iterations + 1) + _FIXED_STEPS

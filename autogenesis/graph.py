@@ -30,7 +30,9 @@ from autogenesis.nodes.understand import spec_problems, understand
 from autogenesis.state import GenesisState, InputState, Stage
 
 #: Transient model faults (dropped connections, timeouts) are retried in place before a run stops.
-MODEL_RETRY = RetryPolicy(max_attempts=3, initial_interval=1.0, retry_on=(TransientModelError, ConnectionError, TimeoutError))
+MODEL_RETRY = RetryPolicy(
+    max_attempts=3, initial_interval=1.0, retry_on=(TransientModelError, ConnectionError, TimeoutError)
+)
 
 
 def _work(*keys: str) -> Callable[[GenesisState], str]:
@@ -143,7 +145,12 @@ def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, Inp
         stage: Stage, checks: review.Checks, work: review.Work, on_approve: str | tuple[Router, list[str]], **kw: str
     ) -> None:
         add_review_loop(
-            builder, stage=stage, approver=review.make_approver(stage, checks, work), on_approve=on_approve, model=model, **kw
+            builder,
+            stage=stage,
+            approver=review.make_approver(stage, checks, work),
+            on_approve=on_approve,
+            model=model,
+            **kw,
         )
 
     loop("understand", spec_problems, _work("spec"), "design")
@@ -151,7 +158,12 @@ def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, Inp
     loop("hierarchy", hierarchy_problems, _work("blueprint"), "design_prompts")
     builder.add_conditional_edges("design_prompts", send_prompt_tasks, ["write_prompt", "review_design_prompts"])
     add_review_loop(
-        builder, stage="design_prompts", approver=review.review_prompts, on_approve="generate", model=model, tail="write_prompt"
+        builder,
+        stage="design_prompts",
+        approver=review.review_prompts,
+        on_approve="generate",
+        model=model,
+        tail="write_prompt",
     )
     loop("generate", code_problems, _project_summary, "integrate")
     loop("integrate", test_problems, _report_summary, "optimize", retry="design")

@@ -31,7 +31,12 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
     halt = state.get("halt")
     if halt is not None:
         console.print(f"halt: {halt} — {halt.detail}", markup=False)
-    for key, label in (("blueprint", "blueprint"), ("test_report", "tests"), ("metrics", "metrics"), ("deployment", "deployed")):
+    for key, label in (
+        ("blueprint", "blueprint"),
+        ("test_report", "tests"),
+        ("metrics", "metrics"),
+        ("deployment", "deployed"),
+    ):
         value = state.get(key)
         if value is not None:
             console.print(f"{label}: {_summary(key, value)}", markup=False)
@@ -63,9 +68,12 @@ def _summary(key: str, value: Any) -> str:
     if key == "blueprint":
         return f"{value.name} v{value.version}: {len(value.agents)} agents, {len(value.reviews)} review pairs"
     if key == "test_report":
-        return f"{value.passed} passed, {value.failed} failed, {value.errors} errors in {value.duration_s:.1f}s ({value.sandbox})"
+        counts = f"{value.passed} passed, {value.failed} failed, {value.errors} errors"
+        return f"{counts} in {value.duration_s:.1f}s ({value.sandbox})"
     if key == "metrics":
-        return f"pass rate {value.pass_rate}, kept {value.variant}, worst case {value.worst_case_model_calls} model calls"
+        return (
+            f"pass rate {value.pass_rate}, kept {value.variant}, worst case {value.worst_case_model_calls} model calls"
+        )
     return f"{value.path} (version {value.version}, {value.files} files)"
 
 

@@ -121,11 +121,14 @@ class Runner:
         start_input = None if snapshot.values else {"request": record.request}
         return self._drive(thread_id, start_input, context, observer or _Silent())
 
-    def _drive(self, thread_id: str, start_input: dict[str, Any] | None, context: Context, observer: Observer) -> Outcome:
+    def _drive(
+        self, thread_id: str, start_input: dict[str, Any] | None, context: Context, observer: Observer
+    ) -> Outcome:
         config = thread_config(thread_id, context)
         message, internal = "", False
         try:
-            for mode, chunk in self.app.stream(start_input, config, context=context, stream_mode=["tasks", "updates"]):
+            stream: Any = self.app.stream(start_input, config, context=context, stream_mode=["tasks", "updates"])  # type: ignore[arg-type]
+            for mode, chunk in stream:
                 if mode == "tasks" and "result" not in chunk:
                     observer.started(chunk["name"])
                 elif mode == "updates":
@@ -141,7 +144,11 @@ class Runner:
         except (ModelError, ModelConfigError, DeployError) as exc:
             status, message = f"error:{self._pending(config)}", _one_line(exc)
         except Exception as exc:
-            status, message, internal = f"error:{self._pending(config)}", f"{type(exc).__name__}: {_one_line(exc)}", True
+            status, message, internal = (
+                f"error:{self._pending(config)}",
+                f"{type(exc).__name__}: {_one_line(exc)}",
+                True,
+            )
         values = dict(self.app.get_state(config).values)
         self.registry.update(thread_id, status=status, pid=None)
         return Outcome(thread_id, status, values, message, internal)
@@ -184,4 +191,3 @@ def _context_dict(context: Context) -> dict[str, Any]:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text[:500] or type(exc).__name__
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -179,7 +179,7 @@ class Halt(Artifact):
         return self.kind if self.stage is None else f"{self.kind}:{self.stage}"
 
 
-def merge_dict(left: dict, right: dict) -> dict:  # type: ignore[type-arg]
+def merge_dict(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     """Reducer: keys of `right` overwrite those of `left`."""
     return {**(left or {}), **(right or {})}
 

@@ -20,7 +20,30 @@ RUNTIME_FIELDS = frozenset({"attempts", "approved", "feedback", "status"})
 
 #: Names a generated project package must not take: it would shadow what it imports.
 RESERVED_PROJECT_NAMES = frozenset(
-    {"autogenesis", "langgraph", "langchain", "langchain_core", "pydantic", "jinja2", "pytest", "tests", "test"}
+    {
+        "autogenesis",
+        "langgraph",
+        "langgraph_sdk",
+        "langchain",
+        "langchain_core",
+        "langsmith",
+        "pydantic",
+        "pydantic_core",
+        "jinja2",
+        "click",
+        "rich",
+        "httpx",
+        "psycopg",
+        "transformers",
+        "torch",
+        "numpy",
+        "xgrammar",
+        "pytest",
+        "hypothesis",
+        "typing_extensions",
+        "tests",
+        "test",
+    }
 ) | frozenset(sys.stdlib_module_names)
 
 _SLUG = re.compile(r"[a-z][a-z0-9_]*\Z")

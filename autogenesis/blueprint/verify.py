@@ -174,6 +174,8 @@ def _routing(bp: Blueprint) -> Iterator[Finding]:
             yield Finding("routing", pair.worker, f"agent {_show(pair.worker)} cannot approve its own work")
         elif kinds.get(pair.approver, "llm") != "llm":
             yield Finding("routing", pair.approver, f"approver {_show(pair.approver)} must be an llm agent")
+        if kinds.get(pair.worker) == "router":
+            yield Finding("routing", pair.worker, f"router {_show(pair.worker)} cannot be the worker of a review pair")
         if pair.worker in worker_of:
             yield Finding(
                 "routing", pair.worker, f"approver {_show(pair.worker)} cannot also be the worker of a review pair"
@@ -323,7 +325,8 @@ _FORBIDDEN_OS = frozenset(
 _FORBIDDEN_OS_PREFIXES = ("exec", "spawn")
 
 
-def _path_problem(path: str) -> str | None:
+def path_problem(path: str) -> str | None:
+    """Why `path` would land outside the project folder, or None when it stays inside."""
     pure = PurePosixPath(path)
     if not path or "\\" in path or "\0" in path or pure.is_absolute() or ":" in pure.parts[0]:
         return f"{path!r}: path is outside the project"
@@ -347,7 +350,7 @@ def _code_problems(path: str, tree: ast.AST) -> Iterator[str]:
         elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
             yield f"{path}:{line}: uses {node.id}, which generated code may not use"
         elif isinstance(node, ast.Attribute):
-            if node.attr in _FORBIDDEN_CALLS:
+            if node.attr in _FORBIDDEN_CALLS and isinstance(node.value, ast.Name) and "builtins" in node.value.id:
                 yield f"{path}:{line}: uses {node.attr}, which generated code may not use"
             elif (
                 isinstance(node.value, ast.Name)
@@ -361,7 +364,7 @@ def scan_project(files: Mapping[str, str]) -> list[str]:
     """Problems with a generated project: unsafe paths, Python that does not parse, forbidden calls."""
     problems: list[str] = []
     for path, text in files.items():
-        problem = _path_problem(path)
+        problem = path_problem(path)
         if problem:
             problems.append(problem)
             continue

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -26,6 +27,7 @@ CONNECT_TIMEOUT_S = 5
 POOL_OPEN_TIMEOUT_S = 10.0
 POOL_MAX_SIZE = 10
 SQLITE_BUSY_TIMEOUT_S = 30.0
+SETUP_LOCK_TIMEOUT_S = 60.0
 # Serializes schema setup between processes that open the same fresh database at once.
 _SETUP_LOCK_KEY = 0x4147454E  # "AGEN"
 
@@ -140,25 +142,27 @@ def _open_sqlite(db: str) -> Iterator[Persistence]:
         if path.is_dir():
             raise PersistenceError(f"SQLite database path is a directory, not a file: {path}")
         _make_parent(path)
+    # Two connections to one file, as each class opens its own: the store manages its own
+    # transactions (autocommit mode) and must not meet the saver's implicit ones.
+    conns: list[sqlite3.Connection] = []
     try:
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S)
-    except sqlite3.Error as exc:
-        raise PersistenceError(f"cannot open SQLite database {path}: {_scrub(str(exc), db)}") from None
-    try:
-        checkpointer = SqliteSaver(conn)
-        store = SqliteStore(conn)
-        # One connection, one lock: a store transaction must never interleave with a checkpoint write.
-        store.lock = checkpointer.lock
-        conn.execute("PRAGMA journal_mode=WAL")
+        conns.append(sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S))
+        conns.append(
+            sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
+        )
+        conns[0].execute("PRAGMA journal_mode=WAL")
+        checkpointer, store = SqliteSaver(conns[0]), SqliteStore(conns[1])
         checkpointer.setup()
         store.setup()
     except (sqlite3.Error, OSError) as exc:
-        conn.close()
+        for conn in conns:
+            conn.close()
         raise PersistenceError(f"cannot use SQLite database {path}: {_scrub(str(exc), db)}") from None
     try:
         yield Persistence(checkpointer, store, str(path), "sqlite")
     finally:
-        conn.close()
+        for conn in conns:
+            conn.close()
 
 
 def _make_parent(path: Path) -> None:
@@ -170,6 +174,19 @@ def _make_parent(path: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise PersistenceError(f"cannot create the folder for SQLite database {path}: {reason}") from None
+
+
+def _acquire_setup_lock(conn: Any, location: str) -> None:
+    # Polled, not blocking: a session blocked in pg_advisory_lock holds a snapshot, and the
+    # migrations' CREATE INDEX CONCURRENTLY waits for every such snapshot, so a blocking wait deadlocks.
+    deadline = time.monotonic() + SETUP_LOCK_TIMEOUT_S
+    while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_SETUP_LOCK_KEY,)).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise PersistenceError(
+                f"cannot set up Postgres at {location}: another process held the setup lock for "
+                f"{SETUP_LOCK_TIMEOUT_S:g} s"
+            )
+        time.sleep(0.05)
 
 
 @contextmanager
@@ -217,7 +234,7 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
         checkpointer = PostgresSaver(pool)  # type: ignore[arg-type]
         store = PostgresStore(pool)  # type: ignore[arg-type]
         try:
-            probe.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            _acquire_setup_lock(probe, location)
             try:
                 checkpointer.setup()
                 store.setup()

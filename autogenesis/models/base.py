@@ -38,7 +38,9 @@ class Prompt:
         """The prompt as plain text: task, feedback on the last attempt, then the input."""
         parts = [self.task.strip()]
         if self.feedback:
-            parts.append("Your last attempt was rejected. Fix these points:\n" + "\n".join(f"- {r}" for r in self.feedback))
+            parts.append(
+                "Your last attempt was rejected. Fix these points:\n" + "\n".join(f"- {r}" for r in self.feedback)
+            )
         parts.append(self.input.strip())
         return "\n\n".join(p for p in parts if p)
 

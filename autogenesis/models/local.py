@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from autogenesis.models.base import ModelConfigError, ModelError, Prompt
+from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt
 from autogenesis.models.render import grammar_schema, render_fewshot, render_messages, to_json
 from autogenesis.models.structured import Completion, GenerationOptions, StructuredGenerator
 
@@ -44,6 +44,8 @@ DTYPE = "bfloat16"
 DEFAULT_BUDGET = 384
 MIN_BUDGET = 96
 MAX_BUDGET = 1024
+#: Logit penalty on content tokens already used in the answer (0 disables it).
+PRESENCE_PENALTY = float(os.environ.get("AUTOGENESIS_PRESENCE_PENALTY", "1.0"))
 #: Tokens allowed past the budget while the grammar is steered to close the JSON.
 CLOSE_SLACK = 64
 
@@ -113,13 +115,13 @@ def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
     steps.set_postfix_str("weights")
     model = AutoModelForCausalLM.from_pretrained(str(scratch), gguf_file=MODEL_NAME, dtype=torch.float32).eval()
     steps.update(1)
+    # Saved as float32, which round-trips exactly (checked below); loading casts to DTYPE.
     # The dequantized weights are plain tensors, but save_pretrained refuses a model it believes
     # GGUF-quantized: clear the quantizer marker first.
     model.hf_quantizer = None
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    model = model.to(getattr(torch, DTYPE))
     steps.set_postfix_str("saving")
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
@@ -127,13 +129,13 @@ def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
     steps.update(1)
     steps.set_postfix_str("checking")
     probe = tokenizer("Input: a clinic that books appointments\nOutput:", return_tensors="pt").input_ids
-    reloaded = AutoModelForCausalLM.from_pretrained(str(out), dtype=getattr(torch, DTYPE)).eval()
+    reloaded = AutoModelForCausalLM.from_pretrained(str(out), dtype=torch.float32).eval()
     with torch.inference_mode():
         before, after = model(probe).logits, reloaded(probe).logits
     if not torch.equal(before, after):
         raise ModelError(f"converted model differs from the GGUF (max logit diff {(before - after).abs().max():.3g})")
     (out / MARKER).write_text(
-        json.dumps({"source": MODEL_NAME, "sha256": EXPECTED_SHA256, "dtype": DTYPE, "seconds": round(time.perf_counter() - started, 1)})
+        json.dumps({"source": MODEL_NAME, "sha256": EXPECTED_SHA256, "dtype": "float32", "seconds": round(time.perf_counter() - started, 1)})
     )
     steps.update(1)
     steps.close()
@@ -175,10 +177,11 @@ class GrammarProcessor:
     still ends as a complete, valid object instead of being cut off.
     """
 
-    def __init__(self, compiled: Any, close_after: int, closing_ids: Any) -> None:
-        import xgrammar as xgr
-
+    def __init__(
+        self, compiled: Any, close_after: int, closing_ids: Any, content_mask: Any = None, penalty: float = 0.0
+    ) -> None:
         import torch
+        import xgrammar as xgr
 
         self.xgr = xgr
         self.float32 = torch.float32
@@ -186,18 +189,29 @@ class GrammarProcessor:
         self.bitmask = xgr.allocate_token_bitmask(1, compiled.tokenizer_info.vocab_size)
         self.close_after = close_after
         self.closing_ids = closing_ids
+        self.content_mask = content_mask
+        self.penalty = penalty
+        self.seen: list[int] = []  # content tokens written so far
         self.steps = 0
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         if self.steps and not self.matcher.is_terminated():
-            if not self.matcher.accept_token(int(input_ids[0, -1])):
+            token = int(input_ids[0, -1])
+            if not self.matcher.accept_token(token):
                 raise ModelError("the decoder produced a token the grammar rejects")
+            if self.penalty and self.content_mask is not None and bool(self.content_mask[token]):
+                self.seen.append(token)
         self.steps += 1
         if self.matcher.is_terminated():
             return scores
-        self.matcher.fill_next_token_bitmask(self.bitmask)
         if scores.dtype != self.float32:
             scores = scores.float()
+        if self.seen:
+            # A small base model loops ("manager_manager_manager"): penalize content tokens
+            # already written in this answer (JSON structure tokens are exempt). The grammar
+            # mask comes after, so this never makes the answer invalid.
+            scores[:, self.seen] -= self.penalty
+        self.matcher.fill_next_token_bitmask(self.bitmask)
         self.xgr.apply_token_bitmask_inplace(scores, self.bitmask)
         if self.steps > self.close_after:
             scores[:, self.closing_ids] += 1e4
@@ -222,6 +236,7 @@ class Engine:
         self._compiler: Any = None
         self._grammars: dict[str, Any] = {}
         self._closing: Any = None
+        self._content: Any = None
 
     @property
     def vocab_size(self) -> int:
@@ -235,9 +250,9 @@ class Engine:
             self._compiler = xgr.GrammarCompiler(info, max_threads=os.cpu_count() or 1)
         return self._compiler
 
-    def grammar(self, schema: type[BaseModel]) -> Any:
-        """The schema's compiled JSON grammar (compiled once per schema)."""
-        doc = json.dumps(grammar_schema(schema), sort_keys=True)
+    def grammar(self, schema: type[BaseModel], examples: tuple[Example, ...] = ()) -> Any:
+        """The schema's compiled JSON grammar (compiled once per schema and list caps)."""
+        doc = json.dumps(grammar_schema(schema, examples), sort_keys=True)
         compiled = self._grammars.get(doc)
         if compiled is None:
             compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
@@ -252,6 +267,18 @@ class Engine:
             ids = [i for i, p in enumerate(pieces) if p and i < self.vocab_size and set(p) <= set('"]}')]
             self._closing = torch.tensor(ids, dtype=torch.long)
         return self._closing
+
+    def content_mask(self) -> Any:
+        """True for tokens that carry words (not only JSON punctuation and spaces)."""
+        if self._content is None:
+            import torch
+
+            pieces = self.tokenizer.convert_ids_to_tokens(list(range(len(self.tokenizer))))
+            structural = set(' "{}[],:\u2581\n')
+            flags = [bool(p) and not set(p) <= structural for p in pieces[: self.vocab_size]]
+            flags += [False] * (self.vocab_size - len(flags))
+            self._content = torch.tensor(flags, dtype=torch.bool)
+        return self._content
 
     def encode(self, prompt: Prompt, schema: type[BaseModel]) -> Any:
         if self.chat:
@@ -275,7 +302,9 @@ class Engine:
         processors = []
         max_new = budget
         if grammar is not None:
-            processors.append(GrammarProcessor(grammar, budget, self.closing_ids()))
+            processors.append(
+                GrammarProcessor(grammar, budget, self.closing_ids(), self.content_mask(), PRESENCE_PENALTY)
+            )
             max_new = budget + CLOSE_SLACK
         sampling: dict[str, Any] = {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
         if temperature > 0:
@@ -288,6 +317,7 @@ class Engine:
                 logits_processor=processors,
                 eos_token_id=self.stop_ids(),
                 pad_token_id=self.tokenizer.pad_token_id,
+                cache_implementation="static",
                 **sampling,
             )
         new = out[0, input_ids.shape[1] :]
@@ -323,7 +353,7 @@ class TransformersModel(StructuredGenerator):
         engine = self.engine()
         ids = engine.encode(prompt, schema)
         decoded = engine.decode(
-            ids, grammar=engine.grammar(schema), budget=budget_for(engine, schema, prompt, options),
+            ids, grammar=engine.grammar(schema, prompt.examples), budget=budget_for(engine, schema, prompt, options),
             temperature=options.temperature,
         )
         return Completion(decoded.text, decoded.prompt_tokens, decoded.completion_tokens, constrained=True)

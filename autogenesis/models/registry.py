@@ -122,7 +122,7 @@ def resolve_model(setting: str | None = None) -> StructuredModel:
     setting = (setting or DEFAULT_MODEL).strip()
     if not setting:
         raise ModelConfigError("empty model setting")
-    if _is_single(setting):
+    if _is_single(setting) or "=" not in setting:
         return _single(setting)
     by_role: dict[str, StructuredModel] = {}
     for item in setting.split(","):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
-from autogenesis.models.base import Prompt
+from autogenesis.models.base import Example, Prompt
 
 #: Separators shared by the rendered examples and the grammar (xgrammar's compact defaults).
 SEPARATORS = (", ", ": ")
@@ -22,6 +23,8 @@ SEPARATORS = (", ", ": ")
 #: yields valid objects, and it bounds how long a decode can run.
 STRING_CAP = 200
 ITEMS_CAP = 8
+#: Items a list may have beyond the longest worked example's.
+EXAMPLE_SLACK = 2
 
 
 def to_json(obj: BaseModel) -> str:
@@ -35,17 +38,21 @@ def _field_hint(schema: type[BaseModel]) -> str:
 
 
 def render_fewshot(prompt: Prompt, schema: type[BaseModel]) -> str:
-    """A few-shot completion for a base model: task, worked examples, then the open request."""
+    """A few-shot completion for a base model: task, worked examples, then the open request.
+
+    The JSON starts on its own line: `Output:` + newline + `{"` tokenizes the same in the
+    examples and at the end of the prompt, so the constrained decode starts in-distribution.
+    """
     parts = [prompt.task.strip()]
     if not prompt.examples:
         parts.append(_field_hint(schema))
     for example in prompt.examples:
-        parts.append(f"Input: {example.input.strip()}\nOutput: {to_json(example.output)}")
+        parts.append(f"Input: {example.input.strip()}\nOutput:\n{to_json(example.output)}")
     query = prompt.input.strip()
     if prompt.feedback:
         notes = "\n".join(f"- {r}" for r in prompt.feedback)
         query = f"{query}\n(Your last answer was rejected. Fix these points:\n{notes})"
-    parts.append(f"Input: {query}\nOutput:")
+    parts.append(f"Input: {query}\nOutput:\n")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -63,13 +70,20 @@ def render_messages(prompt: Prompt, schema: type[BaseModel]) -> list[dict[str, s
     return messages
 
 
-def grammar_schema(schema: type[BaseModel]) -> dict[str, Any]:
+def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) -> dict[str, Any]:
     """The schema's JSON schema, tightened so every string and list is bounded.
 
     Adds `maxLength`/`maxItems` where pydantic leaves them open (never loosening a cap), so a
-    decode constrained by it stays short and still validates against the original schema.
+    decode constrained by it stays short and still validates against the original schema. With
+    worked examples, a top-level list may hold at most `EXAMPLE_SLACK` more items than the
+    longest example's: a small model otherwise keeps a list going until the cap, repeating itself.
     """
     doc = copy.deepcopy(schema.model_json_schema())
+    for name, prop in doc.get("properties", {}).items():
+        counts = [len(v) for e in examples if isinstance(v := getattr(e.output, name, None), list)]
+        if prop.get("type") == "array" and counts:
+            cap = max(prop.get("minItems", 0), max(counts) + EXAMPLE_SLACK)
+            prop["maxItems"] = min(prop.get("maxItems", cap), cap)
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):

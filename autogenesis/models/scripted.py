@@ -68,7 +68,8 @@ class ScriptedModel:
         self._queues: dict[str, deque[Scripted]] = {r: deque(items) for r, items in (responses or {}).items()}
         for role, errors in (faults or {}).items():
             self._queues.setdefault(role, deque()).extendleft(reversed(list(errors)))
-        self._fault_roles = set(faults or {})
+        # A role given exact responses gets nothing else; faults alone fall back to the defaults.
+        self._exact_roles = set(responses or {})
         rejects = reject if isinstance(reject, Mapping) else {stage: None for stage in reject}
         self._rejects: dict[str, int | None] = {_review_role(s): n for s, n in rejects.items()}
         self._defaults = defaults
@@ -121,9 +122,9 @@ class ScriptedModel:
                 if left is None or left > 0:
                     self._rejects[role] = None if left is None else left - 1
                     return Verdict(approved=False, reasons=[f"scripted rejection of {role.removeprefix('review:')}"])
-        if not self._defaults or role in self._queues:
+        if not self._defaults or role in self._exact_roles:
             raise UnexpectedCall(f"no scripted response left for role {role!r}")
-        responder = DEFAULT_RESPONDERS.get(role.split(":")[0])
+        responder = DEFAULT_RESPONDERS.get(role.split(":")[0]) or DEFAULT_BY_SCHEMA.get(schema)
         if responder is None:
             raise UnexpectedCall(f"no scripted response for role {role!r}")
         return responder(prompt)
@@ -148,7 +149,25 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z][a-z0-9]*", text.lower())
 
 
-_STOP = {"a", "an", "the", "and", "or", "that", "which", "who", "it", "them", "to", "of", "for", "with", "has", "have", "is"}
+_STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "that",
+    "which",
+    "who",
+    "it",
+    "them",
+    "to",
+    "of",
+    "for",
+    "with",
+    "has",
+    "have",
+    "is",
+}
 
 
 def _clauses(request: str) -> list[str]:
@@ -211,13 +230,16 @@ def _docs(prompt: Prompt) -> DocsDraft:
     bp = prompt.data["blueprint"]
     return DocsDraft(
         overview=f"{bp.description} It is made of {len(bp.agents)} agents working over one shared state.",
-        user_guide=f'Run it with `python -m {bp.name} "your request"`; each agent\'s output is reviewed before it is used.',
+        user_guide=f'Run it with `python -m {bp.name} "your request"`; '
+        "each agent's output is reviewed before it is used.",
         operations="Pick the model with --model; runs are bounded by each review pair's retry cap.",
     )
 
 
 def _feedback(prompt: Prompt) -> FeedbackDraft:
-    return FeedbackDraft(summary="The generated system passed its tests and was deployed.", improvements=[], iterate=False)
+    return FeedbackDraft(
+        summary="The generated system passed its tests and was deployed.", improvements=[], iterate=False
+    )
 
 
 def _approve(prompt: Prompt) -> Verdict:
@@ -234,3 +256,7 @@ DEFAULT_RESPONDERS: dict[str, Responder] = {
     "feedback": _feedback,
     "review": _approve,
 }
+
+#: Answers by schema, for roles without a responder above: the agents of generated systems.
+#: `autogenesis.runtime` registers its schemas here (it imports this module, not the reverse).
+DEFAULT_BY_SCHEMA: dict[type[BaseModel], Responder] = {}

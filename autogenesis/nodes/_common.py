@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
@@ -16,14 +16,20 @@ from autogenesis.state import Event, GenesisState
 NodeFn = Callable[..., dict[str, Any]]
 
 
-def as_node(name: str, fn: NodeFn, model: StructuredModel) -> Callable[[Any, Runtime[Context]], dict[str, Any]]:
+class Node(Protocol):
+    """A node as LangGraph calls it: state, and the run's context by keyword."""
+
+    def __call__(self, state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]: ...
+
+
+def as_node(name: str, fn: NodeFn, model: StructuredModel) -> Node:
     """Bind `model` to a node function and record its model calls and a `done` event in its update.
 
     Everything a node returns lands in state only when it completes, so a node interrupted
     mid-way leaves no trace and runs again from its start on resume.
     """
 
-    def node(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
+    def node(state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]:
         started = time.time()
         with collecting() as calls:
             update = fn(state, runtime, model=model)

@@ -40,4 +40,8 @@ def finish(state: GenesisState, runtime: Runtime[Context], *, model: StructuredM
 
 
 def _halt(halt: Halt) -> dict[str, Any]:
-    return {"halt": halt, "status": str(halt), "events": [Event(node="halt", kind="halt", detail=f"{halt}: {halt.detail}")]}
+    return {
+        "halt": halt,
+        "status": str(halt),
+        "events": [Event(node="halt", kind="halt", detail=f"{halt}: {halt.detail}")],
+    }

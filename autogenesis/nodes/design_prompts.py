@@ -53,7 +53,11 @@ def send_prompt_tasks(state: GenesisState) -> list[Send] | str:
     last = reviews[-1] if reviews and reviews[-1].stage == "design_prompts" and not reviews[-1].approved else None
     tasks = []
     for agent in agents_to_prompt(state):
-        feedback = tuple(r.removeprefix(f"{agent.slug}: ") for r in last.reasons if r.startswith(f"{agent.slug}: ")) if last else ()
+        feedback = (
+            tuple(r.removeprefix(f"{agent.slug}: ") for r in last.reasons if r.startswith(f"{agent.slug}: "))
+            if last
+            else ()
+        )
         task = PromptTask(
             blueprint=state["blueprint"], agent=agent, attempt=attempt(state, "design_prompts"), feedback=feedback
         )

@@ -37,4 +37,6 @@ def doc_problems(state: GenesisState) -> list[str]:
     docs, name = state["documentation"], state["blueprint"].name
     readme = state["project"].files.get("README.md", "")
     problems = [] if f"python -m {name}" in readme else [f"README.md does not show how to run `python -m {name}`"]
-    return problems + [f"the {part} is empty" for part in ("overview", "user_guide", "operations") if not getattr(docs, part)]
+    return problems + [
+        f"the {part} is empty" for part in ("overview", "user_guide", "operations") if not getattr(docs, part)
+    ]

@@ -35,7 +35,9 @@ def measure(blueprint: Blueprint, prompts_by_agent: dict[str, str], report: Test
 
 def _better(candidate: Metrics, baseline: Metrics) -> bool:
     """A variant wins only if it passes at least as much and costs strictly less in the worst case."""
-    return candidate.pass_rate >= baseline.pass_rate and candidate.worst_case_model_calls < baseline.worst_case_model_calls
+    return (
+        candidate.pass_rate >= baseline.pass_rate and candidate.worst_case_model_calls < baseline.worst_case_model_calls
+    )
 
 
 def optimize(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:

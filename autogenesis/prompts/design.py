@@ -49,4 +49,6 @@ def describe(spec: Specification) -> str:
 
 
 def render(spec: Specification, feedback: tuple[str, ...] = ()) -> Prompt:
-    return Prompt(role="design", task=TASK, input=describe(spec), examples=EXAMPLES, feedback=feedback, data={"spec": spec})
+    return Prompt(
+        role="design", task=TASK, input=describe(spec), examples=EXAMPLES, feedback=feedback, data={"spec": spec}
+    )

@@ -8,7 +8,8 @@ from autogenesis.state import Metrics
 
 TASK = (
     "You are the Optimization agent. Given the measured figures of a generated multi-agent system, propose "
-    "one variant to try: the retry cap of every review pair, with a one-line rationale. Fewer retries cost less; more retries rescue flaky steps."
+    "one variant to try: the retry cap of every review pair, with a one-line rationale. "
+    "Fewer retries cost less; more retries rescue flaky steps."
 )
 
 EXAMPLES = (

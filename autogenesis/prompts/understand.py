@@ -13,7 +13,8 @@ TASK = (
 
 EXAMPLES = (
     Example(
-        input="Request: a newsletter service that collects articles, summarises them and lets an editor approve the issue",
+        input="Request: a newsletter service that collects articles, summarises them "
+        "and lets an editor approve the issue",
         output=SpecDraft(
             goal="Produce a weekly newsletter from collected articles, approved by an editor",
             capabilities=["collect articles", "summarise each article", "assemble the issue", "editor approval"],

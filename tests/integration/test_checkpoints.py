@@ -166,10 +166,9 @@ def test_registry_list_pages_through_every_record(backend: tuple[str, str]) -> N
     assert [r.thread_id for r in listed] == [f"t{i:03}" for i in reversed(range(250))]
 
 
-def test_registry_survives_reopening(backend: tuple[str, str]) -> None:
-    kind, db = backend
-    if kind == "memory":
-        pytest.skip("memory does not outlive its process by design")  # not a Postgres test; memory has no file
+@pytest.mark.parametrize("durable", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_registry_survives_reopening(durable: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db") if durable == "sqlite" else request.getfixturevalue("pg_url")
     record = RunRecord(thread_id="t1", request="a helpdesk", status="approved", model="scripted")
     with open_persistence(db) as persistence:
         RunRegistry(persistence.store).put(record)
@@ -177,7 +176,7 @@ def test_registry_survives_reopening(backend: tuple[str, str]) -> None:
         assert RunRegistry(persistence.store).get("t1") == record
 
 
-def test_sqlite_store_and_checkpointer_share_one_connection_safely(tmp_path: Path) -> None:
+def test_sqlite_store_and_checkpointer_work_from_many_threads(tmp_path: Path) -> None:
     calls = {"a": 0, "b": 0}
     builder = _two_step_graph(calls, fail_b_once=False)
     errors: list[BaseException] = []
@@ -190,7 +189,7 @@ def test_sqlite_store_and_checkpointer_share_one_connection_safely(tmp_path: Pat
                 for i in range(10):
                     app.invoke({"trail": []}, {"configurable": {"thread_id": f"t{n}-{i}"}})
                     registry.put(RunRecord(thread_id=f"t{n}-{i}", request="r", status="approved", model="m"))
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
@@ -204,26 +203,23 @@ def test_sqlite_store_and_checkpointer_share_one_connection_safely(tmp_path: Pat
 
 
 def test_directory_as_sqlite_file_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence(str(tmp_path)):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence(str(tmp_path)):
+        pass
     assert str(err.value) == f"SQLite database path is a directory, not a file: {tmp_path}"
 
 
 def test_sqlite_under_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("x")
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence(str(tmp_path / "plain" / "sub" / "runs.db")):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence(str(tmp_path / "plain" / "sub" / "runs.db")):
+        pass
     assert str(err.value) == (
         f"cannot create the folder for SQLite database {tmp_path}/plain/sub/runs.db: {tmp_path}/plain is a file"
     )
 
 
 def test_unwritable_sqlite_path_is_refused() -> None:
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence("/proc/autogenesis/runs.db"):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence("/proc/autogenesis/runs.db"):
+        pass
     assert str(err.value) == (
         "cannot create the folder for SQLite database /proc/autogenesis/runs.db: No such file or directory"
     )
@@ -231,9 +227,8 @@ def test_unwritable_sqlite_path_is_refused() -> None:
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database at all, just some text" * 100)
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence(str(tmp_path / "junk.db")):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence(str(tmp_path / "junk.db")):
+        pass
     assert str(err.value) == f"cannot use SQLite database {tmp_path}/junk.db: file is not a database"
 
 
@@ -261,17 +256,15 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_url_is_refused_without_the_password(url: str, message: str) -> None:
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence(url):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence(url):
+        pass
     assert str(err.value) == message
     assert "secret" not in str(err.value)
 
 
 def test_unreachable_postgres_fails_fast_without_the_password() -> None:
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence("postgresql://u:secret@127.0.0.1:1/x"):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence("postgresql://u:secret@127.0.0.1:1/x"):
+        pass
     assert str(err.value) == (
         "cannot connect to Postgres at postgresql://u:***@127.0.0.1:1/x:"
         ' connection failed: connection to server at "127.0.0.1", port 1 failed: Connection refused'
@@ -298,9 +291,8 @@ def test_postgres_location_hides_the_password(pg_url: str) -> None:
 def test_postgres_missing_database_is_one_line(pg_url: str) -> None:
     parts = urlsplit(pg_url)
     missing = urlunsplit(parts._replace(path="/no_such_db"))
-    with pytest.raises(PersistenceError) as err:
-        with open_persistence(missing):
-            pass
+    with pytest.raises(PersistenceError) as err, open_persistence(missing):
+        pass
     assert str(err.value) == (
         f"cannot connect to Postgres at {missing}: connection failed: connection to server at"
         f' "{parts.hostname}", port {parts.port} failed: FATAL:  database "no_such_db" does not exist'
@@ -315,7 +307,7 @@ def test_postgres_setup_is_safe_when_processes_open_a_fresh_database_at_once(pg_
         try:
             with open_persistence(pg_url) as persistence:
                 RunRegistry(persistence.store).list()
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=open_once) for _ in range(4)]

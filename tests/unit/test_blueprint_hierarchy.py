@@ -38,7 +38,8 @@ def test_add_approvers_rewires_edges() -> None:
             worker="reply",
             approver="reply_reviewer",
             max_retries=4,
-            criteria="The output does the job it was asked to do (Draft a reply); it is complete, correct and on topic.",
+            criteria="The output does the job it was asked to do (Draft a reply); "
+            "it is complete, correct and on topic.",
         ),
     )
     assert (bp.entry, bp.finish) == ("triage", "reply_reviewer")

@@ -247,7 +247,21 @@ def test_scan_project_accepts_plain_code() -> None:
         ({"a.py": "from socket import socket\n"}, ["a.py:1: imports socket, which generated code may not use"]),
         ({"a.py": "exec('x=1')\n"}, ["a.py:1: uses exec, which generated code may not use"]),
         ({"a.py": "compile('1', 'f', 'eval')\n"}, ["a.py:1: uses compile, which generated code may not use"]),
+        ({"a.py": "import builtins\nbuiltins.exec('x')\n"}, ["a.py:2: uses exec, which generated code may not use"]),
+        ({"a.py": "import re\nre.compile('x')\n"}, []),
     ],
 )
 def test_scan_project_rejects(files: dict[str, str], problems: list[str]) -> None:
     assert scan_project(files) == problems
+
+
+def test_rule_routing_review_pairs() -> None:
+    bp = linear_blueprint()
+    router = bp.agents[0].model_copy(update={"kind": "router"})
+    human_approver = bp.agents[1].model_copy(update={"kind": "human"})
+    findings = verify(bp.model_copy(update={"agents": (router, human_approver, *bp.agents[2:])}))
+    assert [(f.rule, f.message) for f in findings] == [
+        ("routing", "approver 'triage_reviewer' must be an llm agent"),
+        ("routing", "router 'triage' cannot be the worker of a review pair"),
+        ("routing", "router 'triage' has an edge to 'triage_reviewer' without a condition"),
+    ]

@@ -1,0 +1,350 @@
+"""Blueprint → project files, rendered from the Jinja2 templates shipped with this package.
+
+Rendering is deterministic. Names in code are slugs the verifier has accepted; every piece of
+model text (roles, prompts, criteria, scenarios, descriptions) enters Python files only as a
+string literal built by `literals.py`, and Markdown files as plain text.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from autogenesis.blueprint.ir import AgentSpec, Blueprint, ReviewPair
+from autogenesis.blueprint.literals import py_string, py_strings, py_text, toml_string
+from autogenesis.blueprint.mermaid import to_mermaid
+from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD
+from autogenesis.blueprint.verify import REJECT, verify
+from autogenesis.state import Documentation
+
+_TEMPLATES = Path(__file__).parent / "templates" / "project"
+_ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list[str]": "list[str]"}
+_ANNOTATIONS["dict[str, str]"] = "dict[str, str]"
+_LINE_LENGTH = 100
+_REDUCER_FIELDS = frozenset({"attempts", "approved", "feedback", "choices"})
+
+
+class UnsafeBlueprint(ValueError):
+    """Code is only rendered from a blueprint the static verifier accepts."""
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # Python and Markdown, not HTML; literals come from literals.py
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class _Write:
+    name: str
+    type: str
+
+    def value(self, variable: str) -> str:
+        return variable if self.type == "str" else f'to_field({variable}, "{self.type}")'
+
+
+@dataclass
+class _AgentView:
+    slug: str
+    kind: str
+    kind_label: str
+    role: str
+    role_md: str
+    system_prompt: str
+    reads: str
+    writes: list[_Write]
+    is_approver: bool = False
+    worker: str = ""
+    reviewed: bool = False
+    criteria: str = ""
+    options: str = "()"
+    converts: bool = False
+    routes: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _target(slug: str | None) -> str:
+    return "END" if slug is None else f'"{slug}"'
+
+
+def _markdown_cell(text: str) -> str:
+    flat = " ".join(text.split()).replace("|", "\\|")
+    return flat[:200] + ("..." if len(flat) > 200 else "")
+
+
+def _default_prompt(bp: Blueprint, agent: AgentSpec) -> str:
+    pair = next((p for p in bp.reviews if p.approver == agent.slug), None)
+    if pair is not None:
+        return f"You review the work of the {pair.worker} agent. Approve it only when it meets the criteria."
+    job = agent.instructions or agent.role or agent.slug.replace("_", " ")
+    return f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {job}. Answer with your result alone."
+
+
+def _approve_target(bp: Blueprint, pair: ReviewPair) -> str | None:
+    if pair.approver == bp.finish:
+        return None
+    onward = [
+        e
+        for e in bp.edges
+        if e.source == pair.approver and not (e.target == pair.worker and e.condition in (None, REJECT))
+    ]
+    return onward[0].target if onward else None
+
+
+def _successors(bp: Blueprint, slug: str, *, every_route: bool) -> list[tuple[str, str | None]]:
+    """(target, router option taken) pairs on the approve path out of `slug`."""
+    pair = next((p for p in bp.reviews if p.approver == slug), None)
+    if pair is not None:
+        target = _approve_target(bp, pair)
+        return [] if target is None else [(target, None)]
+    out = [e for e in bp.edges if e.source == slug]
+    if bp.agent(slug).kind == "router":
+        routes = [(e.target, e.condition) for e in out]
+        return routes if every_route else routes[:1]
+    return [(e.target, None) for e in out]
+
+
+def _walk(bp: Blueprint, *, every_route: bool) -> dict[str, tuple[str, str | None] | None]:
+    """Agents reachable on approve paths from the entry, each with (parent, option) of its first visit."""
+    parents: dict[str, tuple[str, str | None] | None] = {bp.entry: None}
+    queue = deque([bp.entry])
+    while queue:
+        slug = queue.popleft()
+        for target, option in _successors(bp, slug, every_route=every_route):
+            if target not in parents:
+                parents[target] = (slug, option)
+                queue.append(target)
+    return parents
+
+
+def _py_dict(items: Mapping[str, int | bool]) -> str:
+    return "{" + ", ".join(f"{py_string(key)}: {value!r}" for key, value in items.items()) + "}"
+
+
+def _approve_path(bp: Blueprint) -> dict[str, Any]:
+    visited = list(_walk(bp, every_route=False))
+    approvers = {p.approver: p.worker for p in bp.reviews}
+    keys = {INPUT_FIELD} | {name for slug in visited for name in bp.agent(slug).writes}
+    workers = sorted(approvers[slug] for slug in visited if slug in approvers)
+    keys |= _REDUCER_FIELDS  # channels with a reducer always have a value, `{}` at least
+    chain = all(len(_successors(bp, slug, every_route=False)) <= 1 for slug in visited)
+    calls: dict[str, int] = {}
+    for slug in visited:
+        kind = bp.agent(slug).kind
+        if slug in approvers:
+            calls[f"review:{slug}"] = 1
+        elif kind != "human":
+            calls[f"agent:{slug}"] = 1
+    return {
+        "state_keys": "[" + ", ".join(py_string(k) for k in sorted(keys)) + "]",
+        "attempts": _py_dict(dict.fromkeys(workers, 1)),
+        "approved": _py_dict(dict.fromkeys(workers, True)),
+        "calls": _py_dict(dict(sorted(calls.items()))) if chain else None,
+    }
+
+
+def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
+    default_path = _walk(bp, every_route=False)
+    any_path = _walk(bp, every_route=True)
+    cases = []
+    for pair in bp.reviews:
+        script: dict[str, str] = {}
+        if pair.worker not in default_path:
+            step = any_path.get(pair.worker)
+            while step is not None:
+                parent, option = step
+                if option is not None:
+                    script[parent] = option
+                step = any_path.get(parent)
+        kind = bp.agent(pair.worker).kind
+        cases.append(
+            {
+                "worker": pair.worker,
+                "approver": pair.approver,
+                "max_retries": pair.max_retries,
+                "outcome": "escalated" if pair.on_exhausted == "escalate" else "continues",
+                "calls_role": "" if kind == "human" else f"agent:{pair.worker}",
+                "script": "{"
+                + ", ".join(f'"agent:{r}": [Choice(option={py_string(o)})]' for r, o in sorted(script.items()))
+                + "}"
+                if script
+                else "",
+            }
+        )
+    return cases
+
+
+def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
+    types = {f.name: f.type for f in bp.state}
+    workers = {p.approver: p for p in bp.reviews}
+    reviewed = {p.worker for p in bp.reviews}
+    views = []
+    for agent in bp.agents:
+        pair = workers.get(agent.slug)
+        writes = [_Write(name, types[name]) for name in agent.writes]
+        view = _AgentView(
+            slug=agent.slug,
+            kind=agent.kind,
+            kind_label="approver" if pair else agent.kind,
+            role=py_text(agent.role),
+            role_md=_markdown_cell(agent.role) or agent.slug,
+            system_prompt=py_text(prompts.get(agent.slug) or _default_prompt(bp, agent)),
+            reads=py_strings(agent.reads),
+            writes=writes,
+            is_approver=pair is not None,
+            worker=pair.worker if pair else "",
+            reviewed=agent.slug in reviewed,
+            criteria=py_text(pair.criteria or agent.instructions or "The work does what was asked.") if pair else "",
+            converts=any(w.type != "str" for w in writes),
+        )
+        if agent.kind == "router" and not pair:
+            out = [e for e in bp.edges if e.source == agent.slug and e.condition is not None]
+            view.options = py_strings([e.condition for e in out if e.condition is not None])
+            view.routes = [(py_string(e.condition or ""), _target(e.target)) for e in out]
+        views.append(view)
+    return views
+
+
+def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | None) -> dict[str, Any]:
+    agents = _agent_views(bp, prompts)
+    approvers = {p.approver for p in bp.reviews}
+    routers = [a for a in agents if a.kind == "router" and not a.is_approver]
+    pair_edges = {(p.worker, p.approver) for p in bp.reviews}
+    edges = [
+        {"source": e.source, "target": _target(e.target)}
+        for e in bp.edges
+        if e.source not in approvers and (e.source, e.target) not in pair_edges and bp.agent(e.source).kind != "router"
+    ]
+    if bp.finish not in approvers and bp.agent(bp.finish).kind != "router":
+        edges.append({"source": bp.finish, "target": "END"})
+    reviews = [
+        {
+            "worker": p.worker,
+            "approver": p.approver,
+            "on_approve": _target(_approve_target(bp, p)),
+            "max_retries": p.max_retries,
+            "on_exhausted": p.on_exhausted,
+        }
+        for p in bp.reviews
+    ]
+    fields = {f.name for f in bp.state}
+    finish_writes = bp.agent(bp.finish).writes or next(
+        (bp.agent(p.worker).writes for p in bp.reviews if p.approver == bp.finish), ()
+    )
+    result_field = RESULT_FIELD if RESULT_FIELD in fields else (finish_writes[0] if finish_writes else None)
+    caps = tuple(p.max_retries for p in bp.reviews)
+    rejects = _reject_cases(bp)
+    return {
+        "name": bp.name,
+        "version": bp.version,
+        "description": bp.description,
+        "summary_toml": toml_string(" ".join(bp.description.split())[:200] or bp.name),
+        "input_field": INPUT_FIELD,
+        "agents": agents,
+        "routers": routers,
+        "edges": edges,
+        "entry": bp.entry,
+        "reviews": reviews,
+        "caps": "()" if not caps else f"({caps[0]},)" if len(caps) == 1 else repr(caps),
+        "fields": [
+            {"name": f.name, "annotation": _ANNOTATIONS[f.type], "description": py_text(f.description, indent=8)}
+            for f in bp.state
+        ],
+        "result_key": py_string(result_field) if result_field else "None",
+        "result_check": result_field is not None,
+        "model_env": f"{bp.name.upper()}_MODEL",
+        "mermaid": to_mermaid(bp),
+        "docs": docs,
+        "node_modules": ", ".join(sorted(a.slug for a in agents)),
+        "sample_request": py_text(bp.scenarios[0].input if bp.scenarios else f"A first request for {bp.name}."),
+        "approve": _approve_path(bp),
+        "rejects": rejects,
+        "any_router_script": any(case["script"] for case in rejects),
+        "scenarios": [
+            {"name": s.name, "input": py_text(s.input, indent=12), "expect": py_text(s.expect, indent=12)}
+            for s in bp.scenarios
+        ],
+    }
+
+
+def render_project(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | None = None) -> dict[str, str]:
+    """The project's files, relative path → text; UnsafeBlueprint if the verifier rejects `bp`."""
+    bp = Blueprint.model_validate(bp.model_dump())  # a model_copy() may have skipped validation
+    findings = verify(bp)
+    if findings:
+        raise UnsafeBlueprint("; ".join(str(f) for f in findings[:10]))
+    context = _context(bp, prompts, docs)
+    env = _environment()
+
+    def render(template: str, **extra: Any) -> str:
+        return env.get_template(template).render(**context, **extra)
+
+    name = bp.name
+    files = {
+        "pyproject.toml": render("pyproject.toml.j2"),
+        "langgraph.json": render("langgraph.json.j2"),
+        "README.md": render("README.md.j2"),
+        f"{name}/__init__.py": render("package_init.py.j2"),
+        f"{name}/__main__.py": render("main.py.j2"),
+        f"{name}/graph.py": render("graph.py.j2"),
+        f"{name}/state.py": render("state.py.j2"),
+        f"{name}/nodes/__init__.py": render("nodes_init.py.j2"),
+        f"{name}/prompts/__init__.py": render("prompts_init.py.j2"),
+        "tests/test_graph.py": render("test_graph.py.j2"),
+    }
+    for agent in context["agents"]:
+        files[f"{name}/nodes/{agent.slug}.py"] = render("node.py.j2", agent=agent)
+        files[f"{name}/prompts/{agent.slug}.py"] = render("prompt.py.j2", agent=agent)
+    return _formatted(files)
+
+
+def _ruff() -> str | None:
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("ruff")
+
+
+def _formatted(files: dict[str, str]) -> dict[str, str]:
+    """The Python files run through `ruff format` when it is installed; unchanged otherwise."""
+    ruff = _ruff()
+    if ruff is None:
+        return files
+    with tempfile.TemporaryDirectory(prefix="autogenesis-fmt-") as tmp:
+        root = Path(tmp)
+        python = [path for path in files if path.endswith(".py")]
+        for path in python:
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(files[path], encoding="utf-8")
+        try:
+            subprocess.run(
+                [ruff, "format", "--isolated", "--quiet", f"--line-length={_LINE_LENGTH}", "."],
+                cwd=root,
+                env={"PATH": os.environ.get("PATH", "")},
+                capture_output=True,
+                timeout=60,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return files
+        return {
+            path: (root / path).read_text(encoding="utf-8") if path in python else text for path, text in files.items()
+        }

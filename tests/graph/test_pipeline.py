@@ -1,0 +1,147 @@
+"""The pipeline graph with the scripted model: exact outcomes for approvals, rejections, caps and faults."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis.models import ModelError, TransientModelError
+from autogenesis.state import REVIEWED_STAGES
+
+HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
+
+
+def run(model: ScriptedModel, tmp_path: Path, thread: str = "t1", **context: Any) -> tuple[Any, dict[str, Any]]:
+    app = build_graph(model).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"), **context)
+    config = {"configurable": {"thread_id": thread}, "recursion_limit": ctx.recursion_limit()}
+    return app, app.invoke({"request": HELPDESK}, config, context=ctx)
+
+
+def test_full_build_is_approved_and_deployed(tmp_path: Path) -> None:
+    model = ScriptedModel()
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert str(out["halt"]) == "approved"
+    assert out["attempts"] == dict.fromkeys(REVIEWED_STAGES, 1)
+    assert [(r.stage, r.approved) for r in out["reviews"]] == [(s, True) for s in REVIEWED_STAGES]
+    blueprint = out["blueprint"]
+    assert [a.slug for a in blueprint.agents] == [
+        "triages_tickets",
+        "triages_tickets_reviewer",
+        "drafts_replies",
+        "drafts_replies_reviewer",
+        "reviewer_approve",
+        "reviewer_approve_reviewer",
+    ]
+    assert set(out["prompts"]) == {a.slug for a in blueprint.agents}
+    assert out["test_report"].ok and out["test_report"].failed == 0
+    deployment = out["deployment"]
+    assert deployment.version == 1
+    assert Path(deployment.path) == (tmp_path / "out" / blueprint.name / "v1").resolve()
+    assert (Path(deployment.path) / "README.md").read_text() == out["project"].files["README.md"]
+    # every model call went through the accounting point
+    assert Counter(c.role for c in out["calls"]) == model.count()
+    assert model.count() == Counter(
+        {
+            "understand": 1,
+            "design": 1,
+            "hierarchy": 3,
+            "design_prompts": 6,
+            "optimize": 1,
+            "document": 1,
+            "feedback": 1,
+            **{f"review:{s}": 1 for s in REVIEWED_STAGES if s != "design_prompts"},
+            "review:design_prompts": 6,
+        }
+    )
+
+
+@pytest.mark.parametrize("stage", REVIEWED_STAGES)
+def test_rejecting_a_stage_forever_escalates_after_exactly_its_cap(stage: str, tmp_path: Path) -> None:
+    model = ScriptedModel(reject={stage: None})
+    _, out = run(model, tmp_path, max_retries={stage: 2})
+    assert out["status"] == f"escalated:{stage}"
+    assert out["halt"].kind == "escalated" and out["halt"].stage == stage
+    assert out["attempts"][stage] == 2
+    verdicts = [r for r in out["reviews"] if r.stage == stage]
+    assert [(r.attempt, r.approved) for r in verdicts] == [(1, False), (2, False)]
+    # only feedback comes after deployment
+    assert ("deployment" in out) == (stage == "feedback")
+
+
+def test_a_rejection_goes_back_with_its_reasons(tmp_path: Path) -> None:
+    model = ScriptedModel(reject={"design": 1})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert out["attempts"]["design"] == 2
+    assert model.count()["design"] == 2
+    model.assert_consumed()
+
+
+def test_integration_failures_send_the_run_back_to_design(tmp_path: Path) -> None:
+    model = ScriptedModel(reject={"integrate": 1})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert out["attempts"]["integrate"] == 2 and out["attempts"]["design"] == 2
+    assert model.count()["design"] == 2
+
+
+def test_an_empty_request_ends_with_a_typed_halt(tmp_path: Path) -> None:
+    model = ScriptedModel()
+    app = build_graph(model).compile(checkpointer=InMemorySaver())
+    out = app.invoke({"request": "   "}, {"configurable": {"thread_id": "e"}}, context=Context(out_dir=str(tmp_path)))
+    assert out["status"] == "error:intake"
+    assert out["halt"].detail == "the request is empty"
+    assert model.calls == []
+
+
+def test_a_transient_fault_is_retried_in_place(tmp_path: Path) -> None:
+    model = ScriptedModel(faults={"design": [TransientModelError("connection reset")]})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert model.count()["design"] == 2
+
+
+def test_a_model_error_stops_the_run_resumably(tmp_path: Path) -> None:
+    model = ScriptedModel(faults={"design": [ModelError("no valid answer")]})
+    app = build_graph(model).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path))
+    config = {"configurable": {"thread_id": "f"}, "recursion_limit": ctx.recursion_limit()}
+    with pytest.raises(ModelError):
+        app.invoke({"request": HELPDESK}, config, context=ctx)
+    assert app.get_state(config).next == ("design",)
+    out = app.invoke(None, config, context=ctx)
+    assert out["status"] == "approved"
+    assert model.count()["understand"] == 1 and model.count()["design"] == 2
+
+
+def test_feedback_can_iterate_to_a_second_version(tmp_path: Path) -> None:
+    from autogenesis.drafts import FeedbackDraft
+
+    iterate = FeedbackDraft(summary="needs a validator", improvements=["add a validator"], iterate=True)
+    done = FeedbackDraft(summary="good", improvements=[], iterate=False)
+    model = ScriptedModel(responses={"feedback": [iterate, done]})
+    _, out = run(model, tmp_path, max_iterations=1)
+    assert out["status"] == "approved"
+    assert out["iteration"] == 1
+    assert out["blueprint"].version == 2 and out["deployment"].version == 2
+    assert sorted(p.name for p in (tmp_path / "out" / out["blueprint"].name).iterdir()) == ["v1", "v2"]
+    model.assert_consumed()
+
+
+def test_recursion_limit_is_derived_from_the_caps() -> None:
+    small, large = Context(default_retries=1, max_iterations=0), Context(default_retries=5, max_iterations=2)
+    assert small.recursion_limit() < large.recursion_limit() < 10_000
+    # defaults: cap 3 everywhere, one iteration: (6 + 3 * (6 + 6 + 9 + 6 + 2) + 18 + 8) * 2 + 8
+    assert Context().recursion_limit() == 246
+
+
+def test_unknown_stage_in_caps_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown stage"):
+        Context(max_retries={"desing": 2})

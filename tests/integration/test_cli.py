@@ -1,0 +1,282 @@
+"""The CLI as a user runs it: subprocesses, exit codes, one-line errors, runs kept intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autogenesis.checkpoints import open_persistence
+
+HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
+
+
+def cli(
+    *args: str | bytes, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "autogenesis", *args],
+        input=stdin,
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+
+
+def spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "autogenesis", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess[str], code: int, message: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines == [f"autogenesis: error: {message}"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "runs.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+def show_json(db: str, thread: str) -> dict[str, Any]:
+    proc = cli("show", thread, "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout))
+
+
+def test_build_runs_and_show(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = cli("build", HELPDESK, "--model", "scripted", "--db", db, "--thread", "hd1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "approved thread hd1" in proc.stderr
+    assert f"deployed: {out.resolve()}/helpdesk_triages_tickets/v1" in proc.stderr
+
+    listed = cli("runs", "--db", db, "--json")
+    assert listed.returncode == 0
+    [record] = json.loads(listed.stdout)
+    assert (record["thread_id"], record["status"], record["request"]) == ("hd1", "approved", HELPDESK)
+
+    shown = show_json(db, "hd1")
+    assert shown["state"]["status"] == "approved"
+    assert shown["state"]["deployment"]["version"] == 1
+    assert [r["stage"] for r in shown["state"]["reviews"]][-1] == "feedback"
+
+    table = cli("show", "hd1", "--db", db)
+    assert table.returncode == 0
+    assert "halt: approved" in table.stdout and "total" in table.stdout
+
+
+def normalized(state: dict[str, Any]) -> dict[str, Any]:
+    """A run's final state without what legitimately differs between two runs: times and paths."""
+    state = json.loads(json.dumps(state))
+    for event in state["events"]:
+        event.pop("at"), event.pop("duration_s")
+        if event["kind"] == "halt":
+            event["detail"] = event["detail"].split(" to ")[0]
+    for call in state["calls"]:
+        call.pop("latency_s")
+    state["calls"].sort(key=lambda c: c["role"])
+    state["events"].sort(key=lambda e: (e["node"], e["kind"], e["detail"]))
+    state["deployment"].pop("path")
+    state["halt"]["detail"] = state["halt"]["detail"].split(" to ")[0]
+    for report in ("test_report",):
+        state[report].pop("duration_s")
+    state["metrics"].pop("test_seconds")
+    return state
+
+
+def completed_tasks(db: str, thread: str) -> int:
+    """Tasks of the interrupted step whose writes were saved before the kill."""
+    with open_persistence(db) as persistence:
+        saved = persistence.checkpointer.get_tuple({"configurable": {"thread_id": thread}})
+    assert saved is not None
+    return len({task for task, channel, _ in saved.pending_writes or [] if channel in ("prompts", "spec", "feedback")})
+
+
+def journal_roles(path: Path) -> Counter[str]:
+    return Counter(path.read_text().split()) if path.exists() else Counter()
+
+
+def wait_for(path: Path, role: str, proc: subprocess.Popen[bytes], deadline_s: float = 240) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if path.exists() and role in path.read_text().split():
+            return
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        time.sleep(0.05)
+    raise AssertionError(f"the run never reached {role}")
+
+
+PAUSE_POINTS = ["understand", "design_prompts", "review:integrate", "feedback"]
+
+
+@pytest.mark.parametrize("pause_at", PAUSE_POINTS)
+def test_kill_9_then_resume_matches_an_uninterrupted_run(db: str, pause_at: str, tmp_path: Path) -> None:
+    reference = tmp_path / "reference.journal"
+    proc = cli(
+        "build",
+        HELPDESK,
+        "--model",
+        f"scripted:journal={reference}",
+        "--db",
+        db,
+        "--thread",
+        "ref",
+        "--out",
+        str(tmp_path / "ref"),
+        "-q",
+    )
+    assert proc.returncode == 0, proc.stderr
+
+    journal = tmp_path / "killed.journal"
+    pausing = f"scripted:journal={journal},pause_at={pause_at}"
+    killed = spawn(
+        "build", HELPDESK, "--model", pausing, "--db", db, "--thread", "k", "--out", str(tmp_path / "k"), "-q"
+    )
+    wait_for(journal, pause_at, killed)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    started = journal_roles(journal)[pause_at]
+    completed = completed_tasks(db, "k")
+
+    runs = json.loads(cli("runs", "--db", db, "--json").stdout)
+    assert {r["thread_id"]: r["status"] for r in runs}["k"] == "interrupted"
+
+    resumed = cli("resume", "k", "--db", db, "--model", f"scripted:journal={journal}", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "approved thread k" in resumed.stderr
+
+    # No completed task ran again: only the calls cut short were made twice. Killed in the
+    # middle of the prompt fan-out, some sibling tasks may have finished and saved their writes.
+    assert completed == 0 if pause_at != "design_prompts" else 0 <= completed < started
+    assert journal_roles(journal) == journal_roles(reference) + Counter({pause_at: started - completed})
+    assert normalized(show_json(db, "k")["state"]) == normalized(show_json(db, "ref")["state"])
+
+
+def test_resume_of_a_finished_run_changes_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db")
+    assert cli("build", HELPDESK, "--db", db, "--thread", "done", "--out", str(tmp_path / "o"), "-q").returncode == 0
+    before = show_json(db, "done")
+    again = cli("resume", "done", "--db", db, "-q")
+    assert again.returncode == 0
+    assert "approved thread done — already finished" in again.stderr
+    assert show_json(db, "done")["state"] == before["state"]
+
+
+def test_escalation_exits_3_with_the_reason(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db")
+    proc = cli(
+        "build",
+        HELPDESK,
+        "--model",
+        "scripted:reject=design",
+        "--max-retries",
+        "design=2",
+        "--db",
+        db,
+        "--thread",
+        "esc",
+        "--out",
+        str(tmp_path / "o"),
+        "-q",
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "escalated:design thread esc" in proc.stderr
+    assert "why: 2 attempts rejected; last reasons: scripted rejection of design" in proc.stderr
+    assert show_json(db, "esc")["run"]["status"] == "escalated:design"
+
+
+class TestBadInput:
+    """Each bad input: one line, the documented exit code, no traceback, existing runs untouched."""
+
+    @pytest.fixture(scope="class")
+    def existing(self, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+        folder = tmp_path_factory.mktemp("existing")
+        db = str(folder / "runs.db")
+        assert cli("build", HELPDESK, "--db", db, "--thread", "keep", "--out", str(folder / "o"), "-q").returncode == 0
+        return db, show_json(db, "keep")
+
+    @pytest.fixture(autouse=True)
+    def unchanged(self, existing: tuple[str, dict[str, Any]]) -> Any:
+        yield
+        db, before = existing
+        assert show_json(db, "keep") == before
+        assert [r["thread_id"] for r in json.loads(cli("runs", "--db", db, "--json").stdout)] == ["keep"]
+
+    def test_empty_request(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", "  \n ", "--db", existing[0], "--out", str(tmp_path))
+        assert_clean_error(proc, 2, "the request is empty")
+
+    def test_request_over_the_size_limit(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", "x" * 8001, "--db", existing[0], "--out", str(tmp_path))
+        assert_clean_error(proc, 2, "the request is 8,001 characters; the limit is 8,000")
+
+    def test_invalid_utf8_on_argv(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", b"a helpdesk \xff\xfe", "--db", existing[0], "--out", str(tmp_path))
+        assert_clean_error(proc, 2, "the request is not valid UTF-8")
+
+    def test_invalid_utf8_on_stdin(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", "-", "--db", existing[0], "--out", str(tmp_path), stdin=b"a helpdesk \xc3\x28")
+        assert_clean_error(proc, 2, "the request on standard input is not valid UTF-8")
+
+    def test_unknown_thread(self, existing: tuple[str, Any]) -> None:
+        db = existing[0]
+        assert_clean_error(cli("resume", "nope", "--db", db), 2, f"no run with thread id 'nope' in {db}")
+        assert_clean_error(cli("show", "nope", "--db", db), 2, "no run with thread id 'nope'")
+
+    def test_existing_thread_is_not_rebuilt(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", HELPDESK, "--db", existing[0], "--thread", "keep", "--out", str(tmp_path))
+        assert_clean_error(proc, 2, "thread 'keep' already exists; resume it with `autogenesis resume keep`")
+
+    def test_unwritable_out(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        blocker = tmp_path / "file"
+        blocker.write_text("not a folder")
+        proc = cli("build", HELPDESK, "--db", existing[0], "--out", str(blocker / "sub"))
+        assert_clean_error(proc, 2, f"cannot write to --out {blocker / 'sub'}: Not a directory")
+
+    def test_unknown_model(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", HELPDESK, "--db", existing[0], "--model", "gpt-17", "--out", str(tmp_path))
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert proc.stderr.startswith("autogenesis: error: unknown model 'gpt-17'")
+
+
+@pytest.mark.postgres
+def test_bad_postgres_urls_are_one_line_errors(tmp_path: Path) -> None:
+    unreachable = cli("runs", "--db", "postgresql://u:hunter2@127.0.0.1:1/x")
+    assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+    assert "hunter2" not in unreachable.stderr
+    malformed = cli("build", HELPDESK, "--db", "postgresql://127.0.0.1:notaport/x", "--out", str(tmp_path))
+    assert malformed.returncode == 2 and "Traceback" not in malformed.stderr
+    assert len(malformed.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path) -> None:
+    db, journal = str(tmp_path / "runs.db"), tmp_path / "j"
+    pausing = f"scripted:journal={journal},pause_at=design"
+    proc = spawn("build", HELPDESK, "--model", pausing, "--db", db, "--thread", "int", "--out", str(tmp_path / "o"))
+    wait_for(journal, "design", proc)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr.decode()
+    assert "cancelled thread int — interrupted by the user" in stderr.decode()
+    assert f"resume with: autogenesis resume int --db {db}" in stderr.decode()
+    assert show_json(db, "int")["run"]["status"] == "cancelled"
+    resumed = cli("resume", "int", "--db", db, "--model", "scripted", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert show_json(db, "int")["state"]["status"] == "approved"

@@ -1,0 +1,160 @@
+"""The runtime generated projects import: agents, review loops with caps, the model setting."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+
+from autogenesis.blueprint.codegen import render_project
+from autogenesis.blueprint.examples import linear_blueprint
+from autogenesis.drafts import Verdict
+from autogenesis.models import ModelConfigError, Prompt, ScriptedModel
+from autogenesis.runtime import (
+    AgentOutput,
+    Choice,
+    LazyModel,
+    ReviewState,
+    add_review_loop,
+    choose,
+    parse_model_arg,
+    recursion_limit,
+    review,
+    review_update,
+    run_agent,
+    run_graph,
+    to_field,
+)
+
+
+class _State(ReviewState, total=False):
+    request: str
+    draft_output: str
+
+
+def _draft(state: _State, *, model: ScriptedModel) -> dict[str, Any]:
+    return {"draft_output": run_agent(model, agent="draft", system_prompt="Draft.", state=state)}
+
+
+def _check(state: _State, *, model: ScriptedModel) -> dict[str, Any]:
+    verdict = review(model, approver="check", criteria="good", output=state["draft_output"])
+    return review_update("draft", verdict)
+
+
+def _loop(model: ScriptedModel, on_exhausted: Any = "escalate") -> dict[str, Any]:
+    builder = StateGraph(_State)
+    builder.add_node("draft", partial(_draft, model=model))
+    builder.add_node("check", partial(_check, model=model))
+    builder.add_edge(START, "draft")
+    add_review_loop(builder, worker="draft", approver="check", on_approve=END, max_retries=3, on_exhausted=on_exhausted)
+    app = builder.compile(checkpointer=InMemorySaver())
+    return run_graph(app, {"request": "hi"}, recursion_limit=recursion_limit(2, [3]))
+
+
+def test_scripted_model_answers_agents_and_approves() -> None:
+    model = ScriptedModel()
+    out = _loop(model)
+    assert out == {
+        "request": "hi",
+        "draft_output": "draft: hi",
+        "attempts": {"draft": 1},
+        "approved": {"draft": True},
+        "feedback": {},
+        "choices": {},
+    }
+    assert dict(model.count()) == {"agent:draft": 1, "review:check": 1}
+
+
+def test_review_loop_escalates_at_the_cap_and_feeds_back_reasons() -> None:
+    model = ScriptedModel(reject={"check": None})
+    out = _loop(model)
+    assert (out["status"], out["attempts"], out["approved"]) == ("escalated:draft", {"draft": 3}, {"draft": False})
+    assert out["feedback"] == {"draft": ["scripted rejection of check"]}
+    assert dict(model.count()) == {"agent:draft": 3, "review:check": 3}
+
+
+def test_review_loop_can_continue_at_the_cap() -> None:
+    out = _loop(ScriptedModel(reject={"check": None}), on_exhausted="continue")
+    assert "status" not in out
+    assert out["attempts"] == {"draft": 3}
+
+
+def test_a_rejected_worker_sees_the_reasons() -> None:
+    seen: list[Prompt] = []
+
+    class Recording(ScriptedModel):
+        def generate(self, schema: Any, prompt: Prompt) -> Any:
+            seen.append(prompt)
+            return super().generate(schema, prompt)
+
+    _loop(Recording(reject={"check": 1}))
+    drafts = [p for p in seen if p.role == "agent:draft"]
+    assert [p.feedback for p in drafts] == [(), ("scripted rejection of check",)]
+
+
+def test_choose_falls_back_to_the_first_option() -> None:
+    state = {"request": "x"}
+    assert choose(ScriptedModel(), agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
+    model = ScriptedModel(responses={"agent:r": [Choice(option="b"), Choice(option="zzz")]})
+    assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "b"
+    assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
+
+
+def test_scripted_answers_by_schema_do_not_shadow_role_scripts() -> None:
+    model = ScriptedModel(responses={"agent:x": [AgentOutput(text="scripted")]})
+    assert run_agent(model, agent="x", system_prompt="s", state={"request": "r"}) == "scripted"
+    verdict = review(ScriptedModel(), approver="x_reviewer", criteria="c", output="o")
+    assert verdict == Verdict(approved=True, reasons=["meets the stage's criteria"])
+
+
+def test_to_field() -> None:
+    assert to_field("- a\n- b\n", "list[str]") == ["a", "b"]
+    assert to_field("k: v\nx", "dict[str, str]") == {"k": "v"}
+    assert (to_field("about 42.5 units", "int"), to_field("-1.5", "float"), to_field("Yes", "bool")) == (42, -1.5, True)
+    assert to_field("none", "int") == 0
+
+
+def test_parse_model_arg() -> None:
+    text, model = parse_model_arg(["do it", "--model", "scripted"])
+    assert text == "do it"
+    assert model.name == "scripted"
+    with pytest.raises(SystemExit) as exit_:
+        parse_model_arg(["x", "--model", "nonsense"])
+    assert exit_.value.code == 2
+
+
+def test_lazy_model_resolves_on_first_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOME_MODEL", "nonsense")
+    model = LazyModel(env_var="SOME_MODEL")
+    with pytest.raises(ModelConfigError):
+        model.generate(AgentOutput, Prompt(role="agent:x", task="t", input="i"))
+    monkeypatch.setenv("SOME_MODEL", "scripted")
+    fresh = LazyModel(env_var="SOME_MODEL")
+    prompt = Prompt(role="agent:x", task="t", input="i", data={"agent": "x", "state": {"request": "q"}})
+    assert fresh.generate(AgentOutput, prompt) == AgentOutput(text="x: q")
+
+
+def test_importing_a_generated_graph_loads_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for path, text in render_project(linear_blueprint("lazy_desk"), {}).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.setenv("LAZY_DESK_MODEL", "no-such-provider")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        graph = importlib.import_module("lazy_desk.graph")
+        assert graph.graph.checkpointer is None
+        assert graph.graph.config["recursion_limit"] == graph.RECURSION_LIMIT == 4 + 2 * 4 + 2
+        with pytest.raises(ModelConfigError):
+            graph.graph.invoke({"request": "hi"})
+        monkeypatch.setenv("LAZY_DESK_MODEL", "scripted")
+        served = importlib.reload(graph).graph
+        assert served.invoke({"request": "hi"})["result"] == "reply: hi"
+    finally:
+        for name in [m for m in sys.modules if m.startswith("lazy_desk")]:
+            del sys.modules[name]
