@@ -8,6 +8,7 @@ from autogenesis.models.base import (
     StructuredModel,
     TransientModelError,
 )
+from autogenesis.models.catalog import describe_models
 from autogenesis.models.registry import DEFAULT_MODEL, RoleRouter, register_provider, resolve_model
 from autogenesis.models.scripted import ScriptedModel, UnexpectedCall
 
@@ -22,6 +23,7 @@ __all__ = [
     "StructuredModel",
     "TransientModelError",
     "UnexpectedCall",
+    "describe_models",
     "register_provider",
     "resolve_model",
 ]

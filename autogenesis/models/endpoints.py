@@ -76,7 +76,9 @@ class HttpModel(StructuredGenerator):
             try:
                 data = response.json()
             except ValueError as exc:
-                raise ModelError(f"{self.name}: {target} answered something that is not JSON: {response.text[:200]}") from exc
+                raise ModelError(
+                    f"{self.name}: {target} answered something that is not JSON: {response.text[:200]}"
+                ) from exc
             if not isinstance(data, dict):
                 raise ModelError(f"{self.name}: unexpected answer from {target}: {str(data)[:200]}")
             return data

@@ -37,8 +37,11 @@ THREADS_ENV = "AUTOGENESIS_THREADS"
 CACHE_ENV = "AUTOGENESIS_CACHE"
 #: Name of the file that marks a converted folder as complete and checked.
 MARKER = "autogenesis-converted.json"
-#: Runtime dtype of local models (measured: see bench/models.py).
-DTYPE = "bfloat16"
+#: How local models run: "bf16" (bfloat16 weights), "fp32", or "int8" (float32 with dynamically
+#: quantized int8 linear layers). `AUTOGENESIS_LOCAL_VARIANT` overrides; measured in bench/models.py.
+VARIANTS = ("bf16", "fp32", "int8")
+VARIANT = "bf16"
+VARIANT_ENV = "AUTOGENESIS_LOCAL_VARIANT"
 
 #: Token budget for an answer with no worked example to size it from.
 DEFAULT_BUDGET = 384
@@ -115,7 +118,7 @@ def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
     steps.set_postfix_str("weights")
     model = AutoModelForCausalLM.from_pretrained(str(scratch), gguf_file=MODEL_NAME, dtype=torch.float32).eval()
     steps.update(1)
-    # Saved as float32, which round-trips exactly (checked below); loading casts to DTYPE.
+    # Saved as float32, which round-trips exactly (checked below); loading casts to the variant.
     # The dequantized weights are plain tensors, but save_pretrained refuses a model it believes
     # GGUF-quantized: clear the quantizer marker first.
     model.hf_quantizer = None
@@ -135,11 +138,36 @@ def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
     if not torch.equal(before, after):
         raise ModelError(f"converted model differs from the GGUF (max logit diff {(before - after).abs().max():.3g})")
     (out / MARKER).write_text(
-        json.dumps({"source": MODEL_NAME, "sha256": EXPECTED_SHA256, "dtype": "float32", "seconds": round(time.perf_counter() - started, 1)})
+        json.dumps(
+            {
+                "source": MODEL_NAME,
+                "sha256": EXPECTED_SHA256,
+                "dtype": "float32",
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
     )
     steps.update(1)
     steps.close()
     _log(f"converted in {time.perf_counter() - started:.0f} s")
+
+
+def _xgrammar_version() -> str:
+    import xgrammar
+
+    return str(getattr(xgrammar, "__version__", ""))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see a partial file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs a recompile next time
+        pass
 
 
 def _configure_threads() -> None:
@@ -150,21 +178,38 @@ def _configure_threads() -> None:
         torch.set_num_threads(threads)
 
 
+def current_variant() -> str:
+    variant = os.environ.get(VARIANT_ENV) or VARIANT
+    if variant not in VARIANTS:
+        raise ModelConfigError(f"{VARIANT_ENV}={variant!r}: expected one of {', '.join(VARIANTS)}")
+    return variant
+
+
+def load_engine(folder: str, variant: str | None = None) -> Engine:
+    """Load a transformers model folder once per process (per variant)."""
+    return _load_engine(folder, variant or current_variant())
+
+
 @lru_cache(maxsize=4)
-def load_engine(folder: str) -> Engine:
-    """Load a transformers model folder once per process."""
+def _load_engine(folder: str, variant: str) -> Engine:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _configure_threads()
     path = Path(folder)
-    dtype = getattr(torch, DTYPE)
+    dtype = torch.bfloat16 if variant == "bf16" else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype).eval()
-    return Engine(model, tokenizer)
+    vocab = int(model.config.get_text_config().vocab_size)
+    if variant == "int8":
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return Engine(model, tokenizer, vocab, source=str(path.resolve()))
 
 
-@lru_cache(maxsize=1)
 def _local_engine() -> Engine:
     return load_engine(str(ensure_local_model()))
 
@@ -228,8 +273,10 @@ class Decoded:
 class Engine:
     """A loaded model and tokenizer, with per-schema compiled grammars; one decode at a time."""
 
-    def __init__(self, model: Any, tokenizer: Any) -> None:
+    def __init__(self, model: Any, tokenizer: Any, vocab_size: int, source: str = "") -> None:
         self.model = model
+        self.source = source
+        self.vocab_size = vocab_size
         self.tokenizer = tokenizer
         self.chat = bool(getattr(tokenizer, "chat_template", None))
         self.lock = threading.Lock()
@@ -238,25 +285,52 @@ class Engine:
         self._closing: Any = None
         self._content: Any = None
 
-    @property
-    def vocab_size(self) -> int:
-        return int(self.model.get_output_embeddings().weight.shape[0])
+    def grammar_cache(self) -> Path:
+        """Where this tokenizer's compiled grammars are kept across processes."""
+        import hashlib
+
+        key = hashlib.sha256(f"{self.source}|{self.vocab_size}|{_xgrammar_version()}".encode()).hexdigest()[:16]
+        return cache_root() / "grammars" / key
 
     def compiler(self) -> Any:
         if self._compiler is None:
             import xgrammar as xgr
 
-            info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.vocab_size)
+            stored = self.grammar_cache() / "tokenizer_info.json"
+            info = None
+            if stored.is_file():
+                try:
+                    info = xgr.TokenizerInfo.deserialize_json(stored.read_text())
+                except Exception:  # a stale or foreign file: rebuild it
+                    info = None
+            if info is None:
+                info = xgr.TokenizerInfo.from_huggingface(self.tokenizer, vocab_size=self.vocab_size)
+                _write_atomic(stored, info.serialize_json())
             self._compiler = xgr.GrammarCompiler(info, max_threads=os.cpu_count() or 1)
         return self._compiler
 
     def grammar(self, schema: type[BaseModel], examples: tuple[Example, ...] = ()) -> Any:
-        """The schema's compiled JSON grammar (compiled once per schema and list caps)."""
+        """The schema's compiled JSON grammar: compiled once per schema and list caps, then cached
+        in memory and on disk (compiling against Gemma's 262k-token vocabulary takes seconds)."""
+        import hashlib
+
+        import xgrammar as xgr
+
         doc = json.dumps(grammar_schema(schema, examples), sort_keys=True)
         compiled = self._grammars.get(doc)
+        if compiled is not None:
+            return compiled
+        compiler = self.compiler()
+        stored = self.grammar_cache() / f"{hashlib.sha256(doc.encode()).hexdigest()[:24]}.json"
+        if stored.is_file():
+            try:
+                compiled = xgr.CompiledGrammar.deserialize_json(stored.read_text(), compiler.tokenizer_info)
+            except Exception:
+                compiled = None
         if compiled is None:
-            compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
-            self._grammars[doc] = compiled
+            compiled = compiler.compile_json_schema(doc, any_whitespace=False, strict_mode=True)
+            _write_atomic(stored, compiled.serialize_json())
+        self._grammars[doc] = compiled
         return compiled
 
     def closing_ids(self) -> Any:
@@ -294,7 +368,7 @@ class Engine:
         return [int(i) for i in ids]
 
     def decode(
-        self, input_ids: Any, *, grammar: Any | None, budget: int, temperature: float = 0.0
+        self, input_ids: Any, *, grammar: Any | None, budget: int, temperature: float = 0.0, min_new_tokens: int = 0
     ) -> Decoded:
         """Generate up to `budget` (+ closing slack when constrained) tokens after `input_ids`."""
         import torch
@@ -314,6 +388,7 @@ class Engine:
                 input_ids,
                 attention_mask=torch.ones_like(input_ids),
                 max_new_tokens=max_new,
+                min_new_tokens=min_new_tokens or None,
                 logits_processor=processors,
                 eos_token_id=self.stop_ids(),
                 pad_token_id=self.tokenizer.pad_token_id,
@@ -353,7 +428,9 @@ class TransformersModel(StructuredGenerator):
         engine = self.engine()
         ids = engine.encode(prompt, schema)
         decoded = engine.decode(
-            ids, grammar=engine.grammar(schema, prompt.examples), budget=budget_for(engine, schema, prompt, options),
+            ids,
+            grammar=engine.grammar(schema, prompt.examples),
+            budget=budget_for(engine, schema, prompt, options),
             temperature=options.temperature,
         )
         return Completion(decoded.text, decoded.prompt_tokens, decoded.completion_tokens, constrained=True)

@@ -163,7 +163,9 @@ def trim_to_schema(data: Any, schema: type[BaseModel]) -> Any:
             return [fix(v, item) for v in value]
         if isinstance(value, dict) and "properties" in node:
             props = node["properties"]
-            return {k: fix(v, props[k]) for k, v in value.items() if k in props or node.get("additionalProperties", True)}
+            return {
+                k: fix(v, props[k]) for k, v in value.items() if k in props or node.get("additionalProperties", True)
+            }
         return value
 
     return fix(data, doc)

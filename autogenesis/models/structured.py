@@ -51,7 +51,11 @@ class GenerationOptions:
             except ValueError as exc:
                 raise ModelConfigError(f"model option {key}={value!r} is not a number") from exc
         options = cls(**values)  # type: ignore[arg-type]
-        if options.temperature < 0 or options.retries < 0 or (options.max_tokens is not None and options.max_tokens < 1):
+        if (
+            options.temperature < 0
+            or options.retries < 0
+            or (options.max_tokens is not None and options.max_tokens < 1)
+        ):
             raise ModelConfigError(f"model options out of range: {query!r}")
         return options
 

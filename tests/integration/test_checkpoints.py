@@ -11,6 +11,7 @@ from typing import TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.store.memory import InMemoryStore
@@ -32,12 +33,12 @@ class Counter(TypedDict):
     trail: list[str]
 
 
-def _two_step_graph(calls: dict[str, int], fail_b_once: bool) -> StateGraph:
-    def a(state: Counter) -> dict:
+def _two_step_graph(calls: dict[str, int], fail_b_once: bool) -> StateGraph[Counter]:
+    def a(state: Counter) -> dict[str, list[str]]:
         calls["a"] += 1
         return {"trail": [*state["trail"], "a"]}
 
-    def b(state: Counter) -> dict:
+    def b(state: Counter) -> dict[str, list[str]]:
         calls["b"] += 1
         if fail_b_once and calls["b"] == 1:
             raise RuntimeError("crash in b")
@@ -113,7 +114,7 @@ def test_graph_resumes_from_the_last_checkpoint(backend: tuple[str, str]) -> Non
     kind, db = backend
     calls = {"a": 0, "b": 0}
     builder = _two_step_graph(calls, fail_b_once=True)
-    cfg = {"configurable": {"thread_id": "t1"}}
+    cfg: RunnableConfig = {"configurable": {"thread_id": "t1"}}
     with open_persistence(db) as persistence:
         assert persistence.kind == kind
         app = builder.compile(checkpointer=persistence.checkpointer)

@@ -200,15 +200,17 @@ def test_escalation_exits_3_with_the_reason(tmp_path: Path) -> None:
     assert show_json(db, "esc")["run"]["status"] == "escalated:design"
 
 
+@pytest.fixture(scope="module")
+def existing(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """A finished run that no bad input may change."""
+    folder = tmp_path_factory.mktemp("existing")
+    db = str(folder / "runs.db")
+    assert cli("build", HELPDESK, "--db", db, "--thread", "keep", "--out", str(folder / "o"), "-q").returncode == 0
+    return db, show_json(db, "keep")
+
+
 class TestBadInput:
     """Each bad input: one line, the documented exit code, no traceback, existing runs untouched."""
-
-    @pytest.fixture(scope="class")
-    def existing(self, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
-        folder = tmp_path_factory.mktemp("existing")
-        db = str(folder / "runs.db")
-        assert cli("build", HELPDESK, "--db", db, "--thread", "keep", "--out", str(folder / "o"), "-q").returncode == 0
-        return db, show_json(db, "keep")
 
     @pytest.fixture(autouse=True)
     def unchanged(self, existing: tuple[str, dict[str, Any]]) -> Any:

@@ -1,0 +1,61 @@
+"""Build the paper's four use cases with one model and print how each ended.
+
+    python bench/use_cases.py                 # the embedded default model
+    python bench/use_cases.py --model scripted
+
+For each request: the final status, the generated tests' results, model calls and tokens,
+the first-decode failures (calls that needed a retry) and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import Counter
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from autogenesis import Context, build_graph
+from autogenesis.models import DEFAULT_MODEL, resolve_model
+from autogenesis.use_cases import USE_CASES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--cases", nargs="*", default=sorted(USE_CASES))
+    args = parser.parse_args()
+    model = resolve_model(args.model)
+    rows = []
+    with tempfile.TemporaryDirectory() as out:
+        for case in args.cases:
+            app = build_graph(model).compile(checkpointer=InMemorySaver())
+            ctx = Context(out_dir=out)
+            config = {"configurable": {"thread_id": case}, "recursion_limit": ctx.recursion_limit()}
+            started = time.perf_counter()
+            try:
+                state = app.invoke({"request": USE_CASES[case]}, config, context=ctx)
+                status = state.get("status", "running")
+            except Exception as exc:  # a benchmark reports every ending, typed or not
+                state = dict(app.get_state(config).values)
+                status = f"error:{type(exc).__name__}: {' '.join(str(exc).split())[:80]}"
+            seconds = time.perf_counter() - started
+            calls = state.get("calls", [])
+            report = state.get("test_report")
+            tests = f"{report.passed}/{report.passed + report.failed + report.errors}" if report else "-"
+            retried = sum(1 for c in calls if c.attempts > 1)
+            tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
+            rows.append((case, status, tests, len(calls), tokens, retried, seconds))
+            print(f"{case}: {status} ({seconds:.0f}s)", flush=True)
+    print()
+    print(f"model: {args.model}")
+    print(f"{'use case':<20} {'status':<28} {'tests':>7} {'calls':>6} {'tokens':>8} {'retried':>8} {'seconds':>8}")
+    for case, status, tests, n, tokens, retried, seconds in rows:
+        print(f"{case:<20} {status:<28} {tests:>7} {n:>6} {tokens:>8} {retried:>8} {seconds:>8.1f}")
+    ended = Counter("deployed" if r[1] == "approved" else "typed halt" if ":" in r[1] else "other" for r in rows)
+    print(f"\n{ended['deployed']} of {len(rows)} deployed with passing tests; {ended['typed halt']} typed halts")
+
+
+if __name__ == "__main__":
+    main()
