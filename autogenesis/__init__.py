@@ -26,7 +26,16 @@ _EXPORTS = {
     "resolve_model": "autogenesis.models",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Context",
+    "GenesisState",
+    "ScriptedModel",
+    "StructuredModel",
+    "add_review_loop",
+    "build_graph",
+    "compile_graph",
+    "resolve_model",
+]
 
 
 def __getattr__(name: str) -> Any:

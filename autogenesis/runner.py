@@ -13,13 +13,17 @@ from typing import Any, Protocol
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
+from langgraph.types import StreamMode
 
 from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
 from autogenesis.models.base import ModelConfigError, ModelError, StructuredModel
+from autogenesis.state import InputState
 from autogenesis.validation import validate_request
+
+_STREAM_MODES: list[StreamMode] = ["tasks", "updates"]
 
 #: Statuses of runs that can go on with `resume`.
 RESUMABLE = ("running", "cancelled")
@@ -106,7 +110,7 @@ class Runner:
                 pid=os.getpid(),
             )
         )
-        return self._drive(thread_id, {"request": request}, context, observer or _Silent())
+        return self._drive(thread_id, InputState(request=request), context, observer or _Silent())
 
     def resume(self, thread_id: str, *, observer: Observer | None = None) -> Outcome:
         """Continue an interrupted run from its last checkpoint; a finished run is reported as is."""
@@ -118,16 +122,22 @@ class Runner:
         if not snapshot.next and snapshot.values.get("halt") is not None:
             return Outcome(thread_id, str(snapshot.values["halt"]), dict(snapshot.values), "already finished")
         self.registry.update(thread_id, status="running", model=self.model_setting, pid=os.getpid())
-        start_input = None if snapshot.values else {"request": record.request}
+        start_input = None if snapshot.values else InputState(request=record.request)
         return self._drive(thread_id, start_input, context, observer or _Silent())
 
-    def _drive(
-        self, thread_id: str, start_input: dict[str, Any] | None, context: Context, observer: Observer
-    ) -> Outcome:
+    def _drive(self, thread_id: str, start_input: InputState | None, context: Context, observer: Observer) -> Outcome:
         config = thread_config(thread_id, context)
         message, internal = "", False
         try:
-            stream: Any = self.app.stream(start_input, config, context=context, stream_mode=["tasks", "updates"])  # type: ignore[arg-type]
+            # "sync": each step's checkpoint is on disk before the next step starts, so a kill -9
+            # loses at most the step under way (the default "async" may lose several).
+            stream: Any = self.app.stream(
+                start_input,
+                config,
+                context=context,
+                stream_mode=_STREAM_MODES,
+                durability="sync",
+            )
             for mode, chunk in stream:
                 if mode == "tasks" and "result" not in chunk:
                     observer.started(chunk["name"])

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt
-from autogenesis.models.render import grammar_schema, render_fewshot, render_messages, to_json
+from autogenesis.models.render import grammar_document, render_fewshot, render_messages, to_json
 from autogenesis.models.structured import Completion, GenerationOptions, StructuredGenerator
 
 #: Torch threads for local decoding (`AUTOGENESIS_THREADS` overrides; default: all cores).
@@ -316,7 +316,7 @@ class Engine:
 
         import xgrammar as xgr
 
-        doc = json.dumps(grammar_schema(schema, examples), sort_keys=True)
+        doc = grammar_document(schema, examples)
         compiled = self._grammars.get(doc)
         if compiled is not None:
             return compiled

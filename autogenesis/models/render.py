@@ -102,6 +102,16 @@ def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) ->
     return doc
 
 
+def grammar_document(schema: type[BaseModel], examples: Sequence[Example] = ()) -> str:
+    """`grammar_schema` as the JSON text the grammar is compiled from (and cached under).
+
+    Keys keep the schema's field order, which is the order the constrained decoder writes the
+    fields in: it must match the worked examples (sorting them made the model write `actors`
+    before `goal`, against every example).
+    """
+    return json.dumps(grammar_schema(schema, examples))
+
+
 def extract_json(text: str) -> str:
     """The first JSON object in `text` (model chatter around it dropped), closed if truncated."""
     start = text.find("{")

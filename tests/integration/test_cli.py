@@ -124,23 +124,22 @@ def wait_for(path: Path, role: str, proc: subprocess.Popen[bytes], deadline_s: f
 PAUSE_POINTS = ["understand", "design_prompts", "review:integrate", "feedback"]
 
 
-@pytest.mark.parametrize("pause_at", PAUSE_POINTS)
-def test_kill_9_then_resume_matches_an_uninterrupted_run(db: str, pause_at: str, tmp_path: Path) -> None:
-    reference = tmp_path / "reference.journal"
-    proc = cli(
-        "build",
-        HELPDESK,
-        "--model",
-        f"scripted:journal={reference}",
-        "--db",
-        db,
-        "--thread",
-        "ref",
-        "--out",
-        str(tmp_path / "ref"),
-        "-q",
-    )
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Counter[str], dict[str, Any]]:
+    """The model calls and final state of an uninterrupted build (they do not depend on the backend)."""
+    folder = tmp_path_factory.mktemp("reference")
+    journal, db = folder / "journal", str(folder / "runs.db")
+    model = f"scripted:journal={journal}"
+    proc = cli("build", HELPDESK, "--model", model, "--db", db, "--thread", "ref", "--out", str(folder / "o"), "-q")
     assert proc.returncode == 0, proc.stderr
+    return journal_roles(journal), normalized(show_json(db, "ref")["state"])
+
+
+@pytest.mark.parametrize("pause_at", PAUSE_POINTS)
+def test_kill_9_then_resume_matches_an_uninterrupted_run(
+    db: str, pause_at: str, tmp_path: Path, uninterrupted: tuple[Counter[str], dict[str, Any]]
+) -> None:
+    reference_calls, reference_state = uninterrupted
 
     journal = tmp_path / "killed.journal"
     pausing = f"scripted:journal={journal},pause_at={pause_at}"
@@ -163,8 +162,8 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(db: str, pause_at: str,
     # No completed task ran again: only the calls cut short were made twice. Killed in the
     # middle of the prompt fan-out, some sibling tasks may have finished and saved their writes.
     assert completed == 0 if pause_at != "design_prompts" else 0 <= completed < started
-    assert journal_roles(journal) == journal_roles(reference) + Counter({pause_at: started - completed})
-    assert normalized(show_json(db, "k")["state"]) == normalized(show_json(db, "ref")["state"])
+    assert journal_roles(journal) == reference_calls + Counter({pause_at: started - completed})
+    assert normalized(show_json(db, "k")["state"]) == reference_state
 
 
 def test_resume_of_a_finished_run_changes_nothing(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -119,5 +120,6 @@ def test_dockerfile_is_generated_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = dockerfile.read_text()
     assert text.startswith("FROM langchain/langgraph-api:3.11\n")
-    assert """ENV LANGSERVE_GRAPHS='{"autogenesis": "/deps/main/autogenesis/server.py:graph"}'""" in text
+    graphs = {"autogenesis": f"/deps/{REPO.name}/autogenesis/server.py:graph"}
+    assert f"ENV LANGSERVE_GRAPHS='{json.dumps(graphs)}'\n" in text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]

@@ -15,7 +15,7 @@ from autogenesis.models import ModelConfigError, ModelError, RoleRouter, describ
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.local import MARKER, TransformersModel
-from autogenesis.models.render import extract_json, grammar_schema, render_fewshot, render_messages, to_json
+from autogenesis.models.render import extract_json, grammar_document, grammar_schema, render_fewshot, render_messages, to_json
 from autogenesis.models.structured import (
     Completion,
     GenerationOptions,
@@ -86,6 +86,12 @@ def test_grammar_schema_bounds_every_string_and_list() -> None:
     assert doc["properties"]["actors"]["maxItems"] == 8
     # Examples cap top-level lists at the longest example's length + 2 (never below minItems).
     assert grammar_schema(BlueprintDraft, EXAMPLES)["properties"]["agents"]["maxItems"] == 4
+
+
+def test_grammar_keeps_the_examples_field_order() -> None:
+    doc = json.loads(grammar_document(SpecDraft))
+    assert list(doc["properties"]) == ["goal", "capabilities", "actors", "interactions", "constraints", "scenarios"]
+    assert list(doc["$defs"]["ScenarioDraft"]["properties"]) == ["input", "expect"]
 
 
 def test_extract_json_drops_chatter_and_closes_truncated_output() -> None:
