@@ -17,11 +17,13 @@ OnExhausted = Literal["escalate", "continue"]
 FINISH = "__end__"
 
 
-class _Frozen(BaseModel):
+class IRModel(BaseModel):
+    """Base of every IR type: immutable, and strict about unknown fields."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class StateField(_Frozen):
+class StateField(IRModel):
     """One key of the generated system's shared state."""
 
     name: str
@@ -29,7 +31,7 @@ class StateField(_Frozen):
     description: str = ""
 
 
-class AgentSpec(_Frozen):
+class AgentSpec(IRModel):
     """One agent (one node) of the generated system."""
 
     slug: str
@@ -40,7 +42,7 @@ class AgentSpec(_Frozen):
     kind: AgentKind = "llm"
 
 
-class Edge(_Frozen):
+class Edge(IRModel):
     """A transition; `condition` names the router verdict that takes it, if any."""
 
     source: str
@@ -48,7 +50,7 @@ class Edge(_Frozen):
     condition: str | None = None
 
 
-class ReviewPair(_Frozen):
+class ReviewPair(IRModel):
     """A worker whose output an approver accepts or sends back, at most `max_retries` times."""
 
     worker: str
@@ -58,7 +60,7 @@ class ReviewPair(_Frozen):
     criteria: str = ""
 
 
-class Scenario(_Frozen):
+class Scenario(IRModel):
     """An acceptance scenario: an input and an expectation a test can check."""
 
     name: str
@@ -66,7 +68,7 @@ class Scenario(_Frozen):
     expect: str
 
 
-class Blueprint(_Frozen):
+class Blueprint(IRModel):
     """A complete, verifiable description of a generated multi-agent system."""
 
     name: str

@@ -18,6 +18,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
+from autogenesis.checkpoints.serde import serializer
+
 DB_ENV = "AUTOGENESIS_DB"
 HOME_ENV = "AUTOGENESIS_HOME"
 MEMORY = "memory"
@@ -116,7 +118,7 @@ def open_persistence(db: str | None = None) -> Iterator[Persistence]:
     """
     target = resolve_db(db)
     if target == MEMORY:
-        yield Persistence(InMemorySaver(), InMemoryStore(), MEMORY, "memory")
+        yield Persistence(InMemorySaver(serde=serializer()), InMemoryStore(), MEMORY, "memory")
         return
     if "://" in target:
         scheme = target.split("://", 1)[0].lower()
@@ -151,7 +153,7 @@ def _open_sqlite(db: str) -> Iterator[Persistence]:
             sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
         )
         conns[0].execute("PRAGMA journal_mode=WAL")
-        checkpointer, store = SqliteSaver(conns[0]), SqliteStore(conns[1])
+        checkpointer, store = SqliteSaver(conns[0], serde=serializer()), SqliteStore(conns[1])
         checkpointer.setup()
         store.setup()
     except (sqlite3.Error, OSError) as exc:
@@ -231,7 +233,7 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
                 f"cannot connect to Postgres at {location}: no connection within {POOL_OPEN_TIMEOUT_S:g} s"
             ) from None
         stack.callback(pool.close)
-        checkpointer = PostgresSaver(pool)  # type: ignore[arg-type]
+        checkpointer = PostgresSaver(pool, serde=serializer())  # type: ignore[arg-type]
         store = PostgresStore(pool)  # type: ignore[arg-type]
         try:
             _acquire_setup_lock(probe, location)

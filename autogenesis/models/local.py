@@ -40,7 +40,7 @@ MARKER = "autogenesis-converted.json"
 #: How local models run: "bf16" (bfloat16 weights), "fp32", or "int8" (float32 with dynamically
 #: quantized int8 linear layers). `AUTOGENESIS_LOCAL_VARIANT` overrides; measured in bench/models.py.
 VARIANTS = ("bf16", "fp32", "int8")
-VARIANT = "bf16"
+VARIANT = "int8"
 VARIANT_ENV = "AUTOGENESIS_LOCAL_VARIANT"
 
 #: Token budget for an answer with no worked example to size it from.
@@ -48,7 +48,7 @@ DEFAULT_BUDGET = 384
 MIN_BUDGET = 96
 MAX_BUDGET = 1024
 #: Logit penalty on content tokens already used in the answer (0 disables it).
-PRESENCE_PENALTY = float(os.environ.get("AUTOGENESIS_PRESENCE_PENALTY", "1.0"))
+PRESENCE_PENALTY = float(os.environ.get("AUTOGENESIS_PRESENCE_PENALTY", "2.0"))
 #: Tokens allowed past the budget while the grammar is steered to close the JSON.
 CLOSE_SLACK = 64
 
