@@ -36,7 +36,7 @@ def test_artifacts_round_trip_typed_without_warnings(artifact: BaseModel, caplog
 def test_a_class_not_allowed_is_not_revived() -> None:
     serde = serializer()
     revived = serde.loads_typed(serde.dumps_typed(Foreign(value=1)))
-    assert not isinstance(revived, Foreign)
+    assert revived == {"value": 1}
 
 
 def test_the_allowlist_names_state_and_ir_types() -> None:
