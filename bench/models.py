@@ -180,9 +180,8 @@ def main() -> None:
     row("validity run, s per call", f"{(time.perf_counter() - started) / total:.1f}")
 
     width = max(len(r[0]) for r in rows)
-    print(
-        f"\nLocal model bench (variant {current_variant()}, {torch.get_num_threads()} threads, torch {torch.__version__})"
-    )
+    threads = torch.get_num_threads()
+    print(f"\nLocal model bench (variant {current_variant()}, {threads} threads, torch {torch.__version__})")
     print(f"{'measure'.ljust(width)} | value    | goal")
     print(f"{'-' * width}-|----------|-----")
     for name, value, goal in rows:

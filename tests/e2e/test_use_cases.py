@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph_sdk import get_sync_client
 
 from autogenesis import Context, ScriptedModel, build_graph
 from autogenesis.use_cases import USE_CASES
@@ -46,3 +49,27 @@ def test_use_case_builds_a_tested_deployed_runnable_project(case: str, tmp_path:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
+
+
+def test_a_generated_project_serves_under_langgraph_dev(
+    langgraph_dev: Callable[..., AbstractContextManager[str]], tmp_path: Path
+) -> None:
+    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"))
+    config = {"configurable": {"thread_id": "serve"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": USE_CASES["project_management"]}, config, context=ctx)
+    assert out["status"] == "approved"
+    project, name = Path(out["deployment"].path), out["blueprint"].name
+
+    env = {"PYTHONPATH": str(project), f"{name.upper()}_MODEL": "scripted"}
+    with langgraph_dev(project, tmp_path, env) as url:
+        client = get_sync_client(url=url)
+        assert [a["graph_id"] for a in client.assistants.search()] == [name]
+        thread = client.threads.create()
+        result = client.runs.wait(thread["thread_id"], name, input={"request": "plan a shop refit in March"})
+        state = client.threads.get_state(thread["thread_id"])
+    assert isinstance(result, dict) and state["next"] == []
+    assert "status" not in result  # set only when a review pair escalates
+    assert result["result"]
+    workers = [a.slug for a in out["blueprint"].agents if not a.slug.endswith("_reviewer")]
+    assert all(result[f"{slug}_output"] for slug in workers)

@@ -15,7 +15,14 @@ from autogenesis.models import ModelConfigError, ModelError, RoleRouter, describ
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.local import MARKER, TransformersModel
-from autogenesis.models.render import extract_json, grammar_document, grammar_schema, render_fewshot, render_messages, to_json
+from autogenesis.models.render import (
+    extract_json,
+    grammar_document,
+    grammar_schema,
+    render_fewshot,
+    render_messages,
+    to_json,
+)
 from autogenesis.models.structured import (
     Completion,
     GenerationOptions,
