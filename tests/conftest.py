@@ -180,3 +180,23 @@ def _serve(project: Path, log_dir: Path, env: Mapping[str, str]) -> Iterator[str
 def langgraph_dev() -> LanggraphDev:
     """`with langgraph_dev(project_folder, log_folder, env) as url:` serves a project's graphs offline."""
     return _serve
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model_by_accident(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside tests marked `real_model`, only the scripted model answers, in-process and in subprocesses."""
+    if request.node.get_closest_marker("real_model"):
+        return
+    from autogenesis.models import registry
+
+    monkeypatch.setenv("AUTOGENESIS_MODEL", "scripted")
+
+    def refuse(name: str) -> Callable[[str], object]:
+        def factory(argument: str) -> object:
+            pytest.fail(f"test {request.node.nodeid} reached the real model provider {name!r}; mark it real_model")
+
+        return factory
+
+    for name in registry.providers():
+        if name != "scripted":
+            monkeypatch.setitem(registry._PROVIDERS, name, refuse(name))
