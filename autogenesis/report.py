@@ -78,13 +78,20 @@ def _summary(key: str, value: Any) -> str:
 
 
 def render_models(console: Console) -> None:
-    """Providers and cached models."""
-    from autogenesis.models import registry
+    """Providers, which one is the default, and the converted models in the user cache."""
+    from autogenesis.models import describe_models
 
-    describe = getattr(registry, "describe_models", None)
-    rows = describe() if describe else [{"provider": name} for name in registry.providers()]
-    table = Table(*rows[0].keys(), box=None) if rows else Table("provider", box=None)
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    console.print(table)
-    console.print(f"default: {registry.DEFAULT_MODEL}", markup=False)
+    rows = describe_models()
+    providers = Table("provider", "", "what it is", box=None)
+    for row in (r for r in rows if r["kind"] == "provider"):
+        providers.add_row(row["name"], "default" if row["default"] else "", row["description"])
+    console.print(providers)
+    cached = [r for r in rows if r["kind"] == "cache"]
+    if not cached:
+        console.print("cache: empty (the local model is converted on its first use, about a minute)", markup=False)
+        return
+    cache = Table("cached", "size", "state", "path", box=None)
+    for row in cached:
+        state = "ready" if row["complete"] else "incomplete"
+        cache.add_row(row["name"], f"{row['bytes'] / 1e6:,.0f} MB", state, row["path"])
+    console.print(cache)

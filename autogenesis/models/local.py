@@ -301,7 +301,7 @@ class Engine:
         self._content: Any = None
 
     def grammar_cache(self) -> Path:
-        """Where this tokenizer's compiled grammars are kept across processes."""
+        """Where this tokenizer's grammar data (xgrammar's tokenizer info) is kept across processes."""
         import hashlib
 
         key = hashlib.sha256(f"{self.source}|{self.vocab_size}|{_xgrammar_version()}".encode()).hexdigest()[:16]
@@ -325,27 +325,12 @@ class Engine:
         return self._compiler
 
     def grammar(self, schema: type[BaseModel], examples: tuple[Example, ...] = ()) -> Any:
-        """The schema's compiled JSON grammar: compiled once per schema and list caps, then cached
-        in memory and on disk (compiling against Gemma's 262k-token vocabulary takes seconds)."""
-        import hashlib
-
-        import xgrammar as xgr
-
+        """The schema's compiled JSON grammar, compiled once per schema and list caps (~0.1 s)."""
         doc = grammar_document(schema, examples)
         compiled = self._grammars.get(doc)
-        if compiled is not None:
-            return compiled
-        compiler = self.compiler()
-        stored = self.grammar_cache() / f"{hashlib.sha256(doc.encode()).hexdigest()[:24]}.json"
-        if stored.is_file():
-            try:
-                compiled = xgr.CompiledGrammar.deserialize_json(stored.read_text(), compiler.tokenizer_info)
-            except Exception:
-                compiled = None
         if compiled is None:
-            compiled = compiler.compile_json_schema(doc, any_whitespace=False, strict_mode=True)
-            _write_atomic(stored, compiled.serialize_json())
-        self._grammars[doc] = compiled
+            compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
+            self._grammars[doc] = compiled
         return compiled
 
     def closing_ids(self) -> Any:

@@ -27,8 +27,8 @@ from autogenesis.models.base import ModelConfigError, Prompt, StructuredModel, T
 
 ProviderFactory = Callable[[str], StructuredModel]
 
-#: The model used when none is given. The scripted model until the embedded one is the default.
-DEFAULT_MODEL = "scripted"
+#: The model used when none is given: the embedded Gemma 3 270M, on the CPU, offline.
+DEFAULT_MODEL = "local"
 
 _PROVIDERS: dict[str, ProviderFactory] = {}
 

@@ -22,6 +22,8 @@ from autogenesis.models import endpoints as endpoints_module
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Prompt
 
+pytestmark = pytest.mark.real_model  # resolves the endpoint providers (against the local test server)
+
 PROMPT = Prompt(role="review:design", task="Judge the design.", input="a helpdesk with a triager")
 
 

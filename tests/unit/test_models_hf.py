@@ -17,7 +17,7 @@ from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.local import ensure_local_model, load_engine
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<start_of_turn>{{ m['role'] }}\n{{ m['content'] }}<end_of_turn>\n{% endfor %}"

@@ -10,7 +10,7 @@ from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.local import ensure_local_model, is_converted
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
 
 def test_local_model_answers_a_small_schema_validly() -> None:
