@@ -155,7 +155,10 @@ class ModelCall(Artifact):
     completion_tokens: int = 0
     latency_s: float = 0.0
     constrained: bool = False
+    #: Decodes needed for a valid answer (1: the first was valid).
     attempts: int = 1
+    #: Valid answers re-asked because they copied a worked example verbatim.
+    copies: int = 0
 
 
 class Event(Artifact):

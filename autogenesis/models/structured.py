@@ -11,12 +11,14 @@ import dataclasses
 import json
 import time
 import urllib.parse
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from autogenesis.models.accounting import record
-from autogenesis.models.base import ModelConfigError, ModelError, Prompt, T
+from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt, T
 from autogenesis.models.render import extract_json, trim_to_schema
 from autogenesis.state import ModelCall
 
@@ -91,6 +93,30 @@ def parse_answer(schema: type[T], text: str) -> T:
         return schema.model_validate(trim_to_schema(data, schema))
 
 
+#: Shorter strings ("user", "approved") may match an example by chance rather than by copying.
+_MIN_COPIED_CHARS = 12
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value.strip()
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def copied_from_examples(answer: BaseModel, examples: Sequence[Example]) -> str | None:
+    """A text of `answer` that is a worked example's text verbatim, if any.
+
+    Small models copy their few-shot examples; a copy is valid JSON but not an answer.
+    """
+    seen = {s for ex in examples for s in _strings(ex.output.model_dump()) if len(s) >= _MIN_COPIED_CHARS}
+    return next((s for s in _strings(answer.model_dump()) if s in seen), None)
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:5])
@@ -119,6 +145,7 @@ class StructuredGenerator:
         started = time.perf_counter()
         prompt_tokens = completion_tokens = 0
         constrained = False
+        copies = 0
         attempt_prompt = prompt
         errors: list[str] = []
         for attempt in range(1, self.options.retries + 2):
@@ -133,15 +160,25 @@ class StructuredGenerator:
                 feedback = f"Your answer was not a valid {schema.__name__}: {errors[-1]}. Answer with valid JSON."
                 attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
                 continue
-            self._record(prompt, prompt_tokens, completion_tokens, started, constrained, attempt)
+            copied = copied_from_examples(result, prompt.examples)
+            if copied is not None and attempt <= self.options.retries:
+                feedback = f'You copied "{copied}" from the example. Write your own answer for this input.'
+                attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
+                copies += 1
+                continue
+            self._record(prompt, prompt_tokens, completion_tokens, started, constrained, attempt - copies, copies)
             return result
-        self._record(prompt, prompt_tokens, completion_tokens, started, constrained, self.options.retries + 1)
+        self._record(
+            prompt, prompt_tokens, completion_tokens, started, constrained, self.options.retries + 1 - copies, copies
+        )
         raise ModelError(
             f"{self.name} gave no valid {schema.__name__} for role {prompt.role!r} in "
             f"{self.options.retries + 1} attempts; last error: {errors[-1]}"
         )
 
-    def _record(self, prompt: Prompt, p: int, c: int, started: float, constrained: bool, attempts: int) -> None:
+    def _record(
+        self, prompt: Prompt, p: int, c: int, started: float, constrained: bool, attempts: int, copies: int = 0
+    ) -> None:
         record(
             ModelCall(
                 role=prompt.role,
@@ -151,6 +188,7 @@ class StructuredGenerator:
                 latency_s=round(time.perf_counter() - started, 6),
                 constrained=constrained,
                 attempts=attempts,
+                copies=copies,
             )
         )
 

@@ -281,3 +281,22 @@ def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path) -> None:
     resumed = cli("resume", "int", "--db", db, "--model", "scripted", "-q")
     assert resumed.returncode == 0, resumed.stderr
     assert show_json(db, "int")["state"]["status"] == "approved"
+
+
+@pytest.mark.real_model
+def test_an_unreachable_model_halts_and_resume_continues_with_another_model(tmp_path: Path) -> None:
+    db, out = str(tmp_path / "runs.db"), str(tmp_path / "o")
+    unreachable = "default=scripted,design=openai:http://127.0.0.1:9/v1#absent"
+    proc = cli("build", HELPDESK, "--model", unreachable, "--db", db, "--thread", "m", "--out", out, "-q")
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "error:design thread m — " in proc.stderr and "http://127.0.0.1:9/v1" in proc.stderr
+    assert f"resume with: autogenesis resume m --db {db}" in proc.stderr
+    kept = show_json(db, "m")
+    assert kept["run"]["status"] == "error:design" and kept["state"]["spec"]["goal"]
+
+    resumed = cli("resume", "m", "--db", db, "--model", "scripted", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    final = show_json(db, "m")
+    assert final["state"]["status"] == "approved"
+    assert [c["role"] for c in final["state"]["calls"]].count("understand") == 1
