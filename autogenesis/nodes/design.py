@@ -11,7 +11,7 @@ from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import BlueprintDraft
 from autogenesis.models.base import StructuredModel
-from autogenesis.nodes._common import next_attempt, rejection_feedback
+from autogenesis.nodes._common import next_attempt, rejection_feedback, stems
 from autogenesis.prompts import design as prompts
 from autogenesis.state import GenesisState
 
@@ -27,5 +27,12 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: StructuredM
 
 
 def design_problems(state: GenesisState) -> list[str]:
-    """The static verifier's findings on the blueprint."""
-    return [str(finding) for finding in verify(state["blueprint"])]
+    """The static verifier's findings, and agents whose role has nothing to do with the request."""
+    blueprint, spec = state["blueprint"], state["spec"]
+    topic = stems(" ".join((state["request"], spec.goal, *spec.capabilities)))
+    off_topic = [
+        f"agent {agent.slug!r} ({agent.role}) does not serve the request; it asks for: {'; '.join(spec.capabilities)}"
+        for agent in blueprint.agents
+        if not stems(f"{agent.slug.replace('_', ' ')} {agent.role}") & topic
+    ]
+    return [str(finding) for finding in verify(blueprint)] + off_topic

@@ -10,7 +10,7 @@ from autogenesis.blueprint.ir import Scenario
 from autogenesis.context import Context
 from autogenesis.drafts import SpecDraft
 from autogenesis.models.base import StructuredModel
-from autogenesis.nodes._common import next_attempt, rejection_feedback
+from autogenesis.nodes._common import next_attempt, rejection_feedback, stems
 from autogenesis.prompts import understand as prompts
 from autogenesis.state import GenesisState, Specification
 
@@ -39,4 +39,10 @@ def spec_problems(state: GenesisState) -> list[str]:
     problems += [f"capability {c!r} is listed twice" for c in duplicates]
     if not spec.goal:
         problems.append("the goal is empty")
+    topic = stems(state["request"])
+    problems += [
+        f"capability {c!r} is not in the request; restate what the request asks for"
+        for c in spec.capabilities
+        if c and not stems(c) & topic
+    ]
     return problems
