@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
 from autogenesis.drafts import Verdict
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.base import Prompt, StructuredModel
 from autogenesis.nodes._common import attempt
 from autogenesis.prompts import review as prompts
 from autogenesis.state import Event, GenesisState, Review, Stage
@@ -27,8 +27,7 @@ def make_approver(stage: Stage, checks: Checks, work: Work) -> Callable[..., dic
         if problems:
             review = Review(stage=stage, approved=False, reasons=tuple(problems), attempt=number, reviewer="checks")
         else:
-            verdict = model.generate(Verdict, prompts.render(stage, state["request"], work(state)))
-            review = Review(stage=stage, approved=verdict.approved, reasons=tuple(verdict.reasons), attempt=number)
+            review = judge(model, prompts.render(stage, state["request"], work(state)), stage, number)
         return {"reviews": [review], "events": [verdict_event(review)]}
 
     approve.__doc__ = f"Approve or reject attempt N of the {stage} stage."
@@ -48,7 +47,7 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Str
         if prompt is None or prompt.attempt != number or prompt.blueprint_version != blueprint.version:
             continue
         work = f"Agent: {agent.slug}\nRole: {agent.role}\nSystem prompt:\n{prompt.system_prompt}"
-        verdict = model.generate(Verdict, prompts.render("design_prompts", state["request"], work))
+        verdict = judge(model, prompts.render("design_prompts", state["request"], work), "design_prompts", number)
         if not verdict.approved:
             rejected.append(agent.slug)
             reasons += [f"{agent.slug}: {reason}" for reason in verdict.reasons] or [f"{agent.slug}: rejected"]
@@ -61,6 +60,26 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Str
         subjects=tuple(rejected + missing),
     )
     return {"reviews": [review], "events": [verdict_event(review)]}
+
+
+def judge(model: StructuredModel, prompt: Prompt, stage: Stage, number: int) -> Review:
+    """The model's verdict on work that passed the checks.
+
+    A rejection whose every reason is a worked example's reason verbatim says nothing about
+    this work (small models copy their examples); it is recorded and the checks' pass stands.
+    """
+    verdict = model.generate(Verdict, prompt)
+    example_reasons = {r for example in prompt.examples for r in getattr(example.output, "reasons", ())}
+    if not verdict.approved and verdict.reasons and set(verdict.reasons) <= example_reasons:
+        ignored = "; ".join(verdict.reasons)
+        return Review(
+            stage=stage,
+            approved=True,
+            reasons=(f"the model's rejection copied the worked example ({ignored}); the checks passed",),
+            attempt=number,
+            reviewer="checks",
+        )
+    return Review(stage=stage, approved=verdict.approved, reasons=tuple(verdict.reasons), attempt=number)
 
 
 def verdict_event(review: Review) -> Event:

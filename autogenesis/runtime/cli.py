@@ -65,7 +65,7 @@ def report(state: Mapping[str, Any], result_key: str | None) -> int:
     if status:
         reasons = (state.get("feedback") or {}).get(str(status).partition(":")[2], [])
         print(f"halted: {status}" + "".join(f"\n- {r}" for r in reasons), file=sys.stderr)
-        return 2
+        return 3  # a typed halt, as for AutoGenesis itself (2 is bad input)
     if result_key is not None and result_key in state:
         value = state[result_key]
         print(value if isinstance(value, str) else json.dumps(value, indent=2))

@@ -145,3 +145,19 @@ def test_recursion_limit_is_derived_from_the_caps() -> None:
 def test_unknown_stage_in_caps_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown stage"):
         Context(max_retries={"desing": 2})
+
+
+def test_a_rejection_copied_from_the_worked_example_does_not_count(tmp_path: Path) -> None:
+    from autogenesis.drafts import Verdict
+
+    copied = Verdict(approved=False, reasons=["no agent schedules interviews"])  # the review prompt's example
+    model = ScriptedModel(responses={"review:design": [copied]})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    [design_review] = [r for r in out["reviews"] if r.stage == "design"]
+    assert (design_review.approved, design_review.reviewer, design_review.reasons) == (
+        True,
+        "checks",
+        ("the model's rejection copied the worked example (no agent schedules interviews); the checks passed",),
+    )
+    model.assert_consumed()

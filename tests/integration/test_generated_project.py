@@ -100,5 +100,5 @@ def test_deployed_project_runs_from_its_folder(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert (rejected.returncode, rejected.stdout) == (2, "")
+    assert (rejected.returncode, rejected.stdout) == (3, "")
     assert rejected.stderr == "halted: escalated:research\n- scripted rejection of research_reviewer\n"
