@@ -9,7 +9,6 @@ responses that were never asked for.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections import Counter, deque
@@ -31,6 +30,7 @@ from autogenesis.drafts import (
     Verdict,
 )
 from autogenesis.models.base import ModelError, Prompt, T
+from autogenesis.text import request_clauses, words
 
 Responder = Callable[[Prompt], BaseModel]
 Scripted = BaseModel | Exception
@@ -145,48 +145,17 @@ class ScriptedFault(ModelError):
     """A fault injected by a test."""
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z][a-z0-9]*", text.lower())
-
-
-_STOP = {
-    "a",
-    "an",
-    "the",
-    "and",
-    "or",
-    "that",
-    "which",
-    "who",
-    "it",
-    "them",
-    "to",
-    "of",
-    "for",
-    "with",
-    "has",
-    "have",
-    "is",
-}
-
-
-def _clauses(request: str) -> list[str]:
-    """Split a request into capability clauses: 'triages tickets, drafts replies and ...'."""
-    body = re.sub(r"^\s*(build|create|make|design)?\s*(me\s+)?(a|an|the)?\s*", "", request.strip(), flags=re.I)
-    head, _, rest = body.partition(" that ")
-    pieces = re.split(r",|;|\band\b|\bthen\b", rest or head)
-    clauses = [p.strip(" .") for p in pieces if len(_words(p)) >= 1]
-    return clauses[:6] or [head.strip(" .") or "answer the request"]
+_STOP = {"a", "an", "the", "and", "or", "that", "which", "who", "it", "them", "to", "of", "for", "with", "has", "is"}
 
 
 def _slug(text: str, fallback: str) -> str:
-    words = [w for w in _words(text) if w not in _STOP][:3]
-    return "_".join(words) or fallback
+    kept = [w for w in words(text) if w not in _STOP][:3]
+    return "_".join(kept) or fallback
 
 
 def _spec(prompt: Prompt) -> SpecDraft:
     request = str(prompt.data.get("request", prompt.input))
-    capabilities = _clauses(request)
+    capabilities = request_clauses(request)
     return SpecDraft(
         goal=request.strip().rstrip(".")[:600],
         capabilities=capabilities,

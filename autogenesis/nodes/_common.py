@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -60,12 +59,3 @@ def rejection_feedback(state: GenesisState) -> tuple[str, ...]:
         prefix = "" if last.reviewer == "model" else f"{last.stage} checks: "
         return tuple(prefix + reason for reason in last.reasons)
     return ()
-
-
-_WORD = re.compile(r"[a-z]{4,}")
-_COMMON = {"that", "this", "with", "from", "into", "each", "every", "they", "them", "their", "have", "will", "system"}
-
-
-def stems(text: str) -> set[str]:
-    """Content words cut to five letters, so 'schedules' meets 'scheduling'."""
-    return {word[:5] for word in _WORD.findall(text.lower()) if word not in _COMMON}

@@ -11,9 +11,10 @@ from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import BlueprintDraft
 from autogenesis.models.base import StructuredModel
-from autogenesis.nodes._common import next_attempt, rejection_feedback, stems
+from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
 from autogenesis.state import GenesisState
+from autogenesis.text import stems
 
 
 def design(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
@@ -27,12 +28,16 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: StructuredM
 
 
 def design_problems(state: GenesisState) -> list[str]:
-    """The static verifier's findings, and agents whose role has nothing to do with the request."""
+    """The static verifier's findings; a design mostly about something else than the request.
+
+    An agent sharing no word with the request may still be apt (a `scheduler` for a project
+    planner); most of them sharing none is a design for another request, such as a copied example.
+    """
     blueprint, spec = state["blueprint"], state["spec"]
     topic = stems(" ".join((state["request"], spec.goal, *spec.capabilities)))
-    off_topic = [
-        f"agent {agent.slug!r} ({agent.role}) does not serve the request; it asks for: {'; '.join(spec.capabilities)}"
-        for agent in blueprint.agents
-        if not stems(f"{agent.slug.replace('_', ' ')} {agent.role}") & topic
-    ]
-    return [str(finding) for finding in verify(blueprint)] + off_topic
+    off_topic = [a for a in blueprint.agents if not stems(f"{a.slug.replace('_', ' ')} {a.role}") & topic]
+    problems = [str(finding) for finding in verify(blueprint)]
+    if 2 * len(off_topic) > len(blueprint.agents):
+        names = ", ".join(f"{a.slug!r} ({a.role})" for a in off_topic)
+        problems.append(f"agents {names} do not serve the request; it asks for: {'; '.join(spec.capabilities)}")
+    return problems

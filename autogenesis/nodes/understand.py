@@ -10,9 +10,13 @@ from autogenesis.blueprint.ir import Scenario
 from autogenesis.context import Context
 from autogenesis.drafts import SpecDraft
 from autogenesis.models.base import StructuredModel
-from autogenesis.nodes._common import next_attempt, rejection_feedback, stems
+from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import understand as prompts
 from autogenesis.state import GenesisState, Specification
+from autogenesis.text import request_clauses, stems
+
+#: As many capabilities as a SpecDraft may hold.
+MAX_CAPABILITIES = 10
 
 
 def understand(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
@@ -20,7 +24,7 @@ def understand(state: GenesisState, runtime: Runtime[Context], *, model: Structu
     draft = model.generate(SpecDraft, prompts.render(state["request"], rejection_feedback(state)))
     spec = Specification(
         goal=draft.goal.strip(),
-        capabilities=tuple(c.strip() for c in draft.capabilities),
+        capabilities=with_request_clauses(state["request"], draft.capabilities),
         actors=tuple(draft.actors),
         interactions=tuple(draft.interactions),
         constraints=tuple(draft.constraints),
@@ -31,6 +35,21 @@ def understand(state: GenesisState, runtime: Runtime[Context], *, model: Structu
     return {"spec": spec, **next_attempt(state, "understand")}
 
 
+def with_request_clauses(request: str, proposed: list[str]) -> tuple[str, ...]:
+    """The capabilities the request spells out, then the model's that add something new.
+
+    A small model often collapses 'plans projects, allocates resources and tracks progress'
+    into one capability; what the user wrote down is never lost.
+    """
+    capabilities = request_clauses(request)
+    covered = set().union(*(stems(c) for c in capabilities))
+    for capability in (c.strip() for c in proposed):
+        if capability and not stems(capability) <= covered:
+            capabilities.append(capability)
+            covered |= stems(capability)
+    return tuple(capabilities[:MAX_CAPABILITIES])
+
+
 def spec_problems(state: GenesisState) -> list[str]:
     """What makes a specification unusable, checked before any model reviews it."""
     spec = state["spec"]
@@ -39,10 +58,4 @@ def spec_problems(state: GenesisState) -> list[str]:
     problems += [f"capability {c!r} is listed twice" for c in duplicates]
     if not spec.goal:
         problems.append("the goal is empty")
-    topic = stems(state["request"])
-    problems += [
-        f"capability {c!r} is not in the request; restate what the request asks for"
-        for c in spec.capabilities
-        if c and not stems(c) & topic
-    ]
     return problems

@@ -1,4 +1,4 @@
-"""Approvers' deterministic checks: off-topic capabilities and agents are sent back with the reason."""
+"""Stage checks: off-topic agents are sent back with the reason; the request's clauses are kept."""
 
 from __future__ import annotations
 
@@ -21,22 +21,30 @@ def test_agents_on_topic_pass() -> None:
     assert design_problems(state) == []
 
 
-def test_a_copied_example_agent_is_sent_back() -> None:
+def test_one_apt_agent_off_the_request_s_words_passes() -> None:
     state = state_for(
         AgentDraft(name="planner", role="Plans the project."),
+        AgentDraft(name="tracker", role="Tracks progress."),
+        AgentDraft(name="scheduler", role="Books the meetings."),
+    )
+    assert design_problems(state) == []
+
+
+def test_a_design_for_another_request_is_sent_back() -> None:
+    state = state_for(
         AgentDraft(name="screener", role="Scores each CV against the job description."),
+        AgentDraft(name="planner", role="Plans the project."),
+        AgentDraft(name="scheduler", role="Proposes interview slots to shortlisted candidates."),
     )
     assert design_problems(state) == [
-        "agent 'screener' (Scores each CV against the job description.) does not serve the request; "
-        "it asks for: plan projects; track progress"
+        "agents 'screener' (Scores each CV against the job description.), 'scheduler' (Proposes interview slots "
+        "to shortlisted candidates.) do not serve the request; it asks for: plan projects; track progress"
     ]
 
 
-def test_a_capability_not_in_the_request_is_sent_back() -> None:
-    from autogenesis.nodes.understand import spec_problems
+def test_the_request_s_own_clauses_are_never_lost() -> None:
+    from autogenesis.nodes.understand import with_request_clauses
 
-    spec = Specification(goal="Plan projects", capabilities=("plan projects", "screen CVs against the job"))
-    state = GenesisState(request=REQUEST, spec=spec)
-    assert spec_problems(state) == [
-        "capability 'screen CVs against the job' is not in the request; restate what the request asks for"
-    ]
+    request = "a project manager that plans projects, allocates resources and tracks progress"
+    merged = with_request_clauses(request, ["project manager", "plan projects", "curriculum"])
+    assert merged == ("plans projects", "allocates resources", "tracks progress", "project manager", "curriculum")
