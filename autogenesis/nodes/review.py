@@ -13,6 +13,7 @@ from autogenesis.models.base import Prompt, StructuredModel
 from autogenesis.nodes._common import attempt
 from autogenesis.prompts import review as prompts
 from autogenesis.state import Event, GenesisState, Review, Stage
+from autogenesis.text import stems
 
 Checks = Callable[[GenesisState], list[str]]
 Work = Callable[[GenesisState], str]
@@ -65,12 +66,13 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Str
 def judge(model: StructuredModel, prompt: Prompt, stage: Stage, number: int) -> Review:
     """The model's verdict on work that passed the checks.
 
-    A rejection whose every reason is a worked example's reason verbatim says nothing about
-    this work (small models copy their examples); it is recorded and the checks' pass stands.
+    A rejection none of whose reasons says a word the worked examples did not say is about the
+    examples, not this work (small models copy them, sometimes with a word changed): it is
+    recorded and the checks' pass stands.
     """
     verdict = model.generate(Verdict, prompt)
-    example_reasons = {r for example in prompt.examples for r in getattr(example.output, "reasons", ())}
-    if not verdict.approved and verdict.reasons and set(verdict.reasons) <= example_reasons:
+    example_words = stems(" ".join(f"{ex.input} {ex.output.model_dump_json()}" for ex in prompt.examples))
+    if not verdict.approved and verdict.reasons and all(stems(r) <= example_words for r in verdict.reasons):
         ignored = "; ".join(verdict.reasons)
         return Review(
             stage=stage,

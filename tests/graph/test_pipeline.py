@@ -150,7 +150,7 @@ def test_unknown_stage_in_caps_is_refused() -> None:
 def test_a_rejection_copied_from_the_worked_example_does_not_count(tmp_path: Path) -> None:
     from autogenesis.drafts import Verdict
 
-    copied = Verdict(approved=False, reasons=["no agent schedules interviews"])  # the review prompt's example
+    copied = Verdict(approved=False, reasons=["no agent schedule interviews"])  # the example, a word changed
     model = ScriptedModel(responses={"review:design": [copied]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
@@ -158,6 +158,20 @@ def test_a_rejection_copied_from_the_worked_example_does_not_count(tmp_path: Pat
     assert (design_review.approved, design_review.reviewer, design_review.reasons) == (
         True,
         "checks",
-        ("the model's rejection copied the worked example (no agent schedules interviews); the checks passed",),
+        ("the model's rejection copied the worked example (no agent schedule interviews); the checks passed",),
     )
+    model.assert_consumed()
+
+
+def test_a_rejection_grounded_in_the_work_counts(tmp_path: Path) -> None:
+    from autogenesis.drafts import Verdict
+
+    grounded = Verdict(approved=False, reasons=["no agent drafts the replies"])  # 'drafts', 'replies': the request's
+    model = ScriptedModel(responses={"review:design": [grounded, Verdict(approved=True)]})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert [(r.approved, r.reviewer) for r in out["reviews"] if r.stage == "design"] == [
+        (False, "model"),
+        (True, "model"),
+    ]
     model.assert_consumed()
