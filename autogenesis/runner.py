@@ -164,8 +164,12 @@ class Runner:
         return Outcome(thread_id, status, values, message, internal)
 
     def _pending(self, config: RunnableConfig) -> str:
+        """The stage whose step was under way: an approver or fan-out task counts as its stage."""
         snapshot = self.app.get_state(config)
-        return snapshot.next[0] if snapshot.next else "unknown"
+        if not snapshot.next:
+            return "unknown"
+        node = snapshot.next[0]
+        return "design_prompts" if node == "write_prompt" else node.removeprefix("review_")
 
     def state(self, thread_id: str) -> tuple[RunRecord, dict[str, Any]]:
         """A run's record and its latest state; RunError for an unknown thread."""
