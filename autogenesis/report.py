@@ -46,7 +46,7 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         for call in calls:
             by_role[call.role.split(":")[0]].append(call)
         usage = Table("role", "calls", "prompt tokens", "completion tokens", "seconds", box=None)
-        for role, role_calls in sorted(by_role.items()):
+        for role, role_calls in [*sorted(by_role.items()), ("total", calls)]:
             usage.add_row(
                 role,
                 str(len(role_calls)),
@@ -54,13 +54,6 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
                 str(sum(c.completion_tokens for c in role_calls)),
                 f"{sum(c.latency_s for c in role_calls):.2f}",
             )
-        usage.add_row(
-            "total",
-            str(len(calls)),
-            str(sum(c.prompt_tokens for c in calls)),
-            str(sum(c.completion_tokens for c in calls)),
-            f"{sum(c.latency_s for c in calls):.2f}",
-        )
         console.print(usage)
 
 
