@@ -182,6 +182,11 @@ def langgraph_dev() -> LanggraphDev:
     return _serve
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Subprocesses started anywhere in the session (session and module fixtures too) default to the scripted model."""
+    os.environ["AUTOGENESIS_MODEL"] = "scripted"
+
+
 @pytest.fixture(autouse=True)
 def _no_real_model_by_accident(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside tests marked `real_model`, only the scripted model answers, in-process and in subprocesses."""
