@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import uuid
@@ -19,7 +18,7 @@ from rich.table import Table
 
 from autogenesis.checkpoints import Persistence, PersistenceError, RunRegistry, open_persistence, resolve_db
 from autogenesis.context import Context
-from autogenesis.models import DEFAULT_MODEL, ModelConfigError, ScriptedModel, resolve_model
+from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, ScriptedModel, model_setting, resolve_model
 from autogenesis.runner import Outcome, RunError, Runner
 from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
 from autogenesis.validation import InvalidRequest, validate_request
@@ -36,17 +35,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-MODEL_ENV = "AUTOGENESIS_MODEL"
-
-
-def _model_setting(model: str | None) -> str:
-    """`--model`, else `$AUTOGENESIS_MODEL`, else the built-in default."""
-    return model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
-
-
 @contextmanager
 def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
-    setting = _model_setting(model)
+    setting = model_setting(model)
     try:
         resolved = resolve_model(setting)
     except (ModelConfigError, ValueError) as exc:
@@ -210,8 +201,10 @@ def build(
         fail(str(exc))
     thread_id = thread_id or uuid.uuid4().hex[:12]
     with _runner(db, model) as runner:
-        if runner.exists(thread_id):
-            fail(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
+        try:
+            runner.ensure_new(thread_id)
+        except RunError as exc:
+            fail(str(exc))
         progress = Progress(err, quiet)
         err.print(f"building thread {thread_id} with model {runner.model_setting}", markup=False)
         try:

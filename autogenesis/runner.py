@@ -87,17 +87,18 @@ class Runner:
         self.model_setting = model_setting or model.name
         self.app = compile_graph(model, checkpointer=persistence.checkpointer, store=persistence.store)
 
-    def exists(self, thread_id: str) -> bool:
+    def ensure_new(self, thread_id: str) -> None:
+        """RunError when `thread_id` already names a run (in the registry or the checkpoints)."""
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-        return self.registry.get(thread_id) is not None or self.persistence.checkpointer.get_tuple(config) is not None
+        if self.registry.get(thread_id) is not None or self.persistence.checkpointer.get_tuple(config) is not None:
+            raise RunError(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
 
     def start(
         self, request: str, *, thread_id: str, context: Context | None = None, observer: Observer | None = None
     ) -> Outcome:
         """Start a new build of `request` as thread `thread_id`."""
         request = validate_request(request)
-        if self.exists(thread_id):
-            raise RunError(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
+        self.ensure_new(thread_id)
         context = context or Context()
         self.registry.put(
             RunRecord(
@@ -144,8 +145,7 @@ class Runner:
                 elif mode == "updates":
                     for node, update in chunk.items():
                         observer.finished(node, update or {})
-            values = dict(self.app.get_state(config).values)
-            status = values.get("status", "running")
+            status = ""
         except KeyboardInterrupt:
             status, message = "cancelled", "interrupted by the user"
         except GraphRecursionError:
@@ -160,6 +160,7 @@ class Runner:
                 True,
             )
         values = dict(self.app.get_state(config).values)
+        status = status or values.get("status", "running")
         self.registry.update(thread_id, status=status, pid=None)
         return Outcome(thread_id, status, values, message, internal)
 

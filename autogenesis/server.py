@@ -9,12 +9,8 @@ raises the caps in the run's `context` passes the matching `recursion_limit` in 
 
 from __future__ import annotations
 
-import os
-
 from autogenesis.context import Context
 from autogenesis.graph import compile_graph
-from autogenesis.models import DEFAULT_MODEL, resolve_model
+from autogenesis.models import model_setting, resolve_model
 
-graph = compile_graph(resolve_model(os.environ.get("AUTOGENESIS_MODEL") or DEFAULT_MODEL)).with_config(
-    recursion_limit=Context().recursion_limit()
-)
+graph = compile_graph(resolve_model(model_setting())).with_config(recursion_limit=Context().recursion_limit())

@@ -9,11 +9,19 @@ from autogenesis.models.base import (
     TransientModelError,
 )
 from autogenesis.models.catalog import describe_models
-from autogenesis.models.registry import DEFAULT_MODEL, RoleRouter, register_provider, resolve_model
+from autogenesis.models.registry import (
+    DEFAULT_MODEL,
+    MODEL_ENV,
+    RoleRouter,
+    model_setting,
+    register_provider,
+    resolve_model,
+)
 from autogenesis.models.scripted import ScriptedModel, UnexpectedCall
 
 __all__ = [
     "DEFAULT_MODEL",
+    "MODEL_ENV",
     "Example",
     "ModelConfigError",
     "ModelError",
@@ -24,6 +32,7 @@ __all__ = [
     "TransientModelError",
     "UnexpectedCall",
     "describe_models",
+    "model_setting",
     "register_provider",
     "resolve_model",
 ]

@@ -20,6 +20,7 @@ answer; default 2) and `timeout` (seconds per HTTP request). Examples:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from autogenesis.models.accounting import accounted
@@ -30,7 +31,15 @@ ProviderFactory = Callable[[str], StructuredModel]
 #: The model used when none is given: the embedded Gemma 3 270M, on the CPU, offline.
 DEFAULT_MODEL = "local"
 
+#: The environment variable that names the model when `--model` is not given.
+MODEL_ENV = "AUTOGENESIS_MODEL"
+
 _PROVIDERS: dict[str, ProviderFactory] = {}
+
+
+def model_setting(explicit: str | None = None) -> str:
+    """The setting in effect: the explicit one, else `$AUTOGENESIS_MODEL`, else `DEFAULT_MODEL`."""
+    return explicit or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
 def register_provider(name: str, factory: ProviderFactory) -> None:
