@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -15,15 +17,27 @@ import click
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from autogenesis.checkpoints import Persistence, PersistenceError, RunRegistry, open_persistence, resolve_db
+from autogenesis.checkpoints import (
+    Persistence,
+    PersistenceError,
+    PersistenceUnavailable,
+    RunRegistry,
+    open_persistence,
+    redact,
+    resolve_db,
+)
 from autogenesis.context import Context
 from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, ScriptedModel, model_setting, resolve_model
+from autogenesis.models.local import Preparation, watch_preparation
 from autogenesis.runner import Outcome, RunError, Runner
 from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
 from autogenesis.validation import InvalidRequest, validate_request
 
 EXIT_USAGE = 2
+#: sysexits EX_TEMPFAIL: the database is busy or went away; the same command may work later.
+EXIT_UNAVAILABLE = 75
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -60,36 +74,92 @@ def _persistence(db: str | None) -> Iterator[Persistence]:
             yield persistence
     except PersistenceError as exc:
         fail(str(exc))
+    except PersistenceUnavailable as exc:
+        fail(str(exc), code=EXIT_UNAVAILABLE)
+
+
+class _Preparing:
+    """The spinner's text while a model is prepared: its step, and the time so far, redrawn in place."""
+
+    def __init__(self, event: Preparation, clock: Callable[[], float] = time.monotonic) -> None:
+        self.event = event
+        self.clock = clock
+        self.since = clock()
+
+    def __rich__(self) -> Text:
+        event, elapsed = self.event, int(self.clock() - self.since)
+        items = f" ({event.items})" if event.items else ""
+        # A preparation of several steps has its label on a line of its own already.
+        where = f"step {event.done + 1}/{event.total}" if event.total > 1 else event.label
+        return Text.assemble((where, "bold"), f": {event.step}{items} · {elapsed // 60}:{elapsed % 60:02d}")
 
 
 class Progress:
-    """The live display: which agent is working, and each verdict as it comes."""
+    """The live display: which agent is working, a model being prepared, and each verdict as it comes.
+
+    In a terminal a spinner says what is under way; every line is printed whole in one call,
+    because the spinner is redrawn between two calls and would erase a line printed in parts.
+    """
 
     def __init__(self, console: Console, quiet: bool = False) -> None:
         self.console = console
         self.quiet = quiet
         self._status = console.status("") if console.is_terminal and not quiet else None
+        self._working: Text = Text("working…")
+        self._preparing: _Preparing | None = None
+        self._lock = threading.Lock()  # model preparation is reported from the node's worker thread
+        self._unwatch = watch_preparation(self.preparing) if not quiet else None
         if self._status is not None:
             self._status.start()
 
     def started(self, node: str) -> None:
-        if self._status is not None:
-            self._status.update(f"[bold]{node}[/] working…")
+        with self._lock:
+            self._working = Text.assemble((node, "bold"), " working…")
+            if self._status is not None and self._preparing is None:
+                self._status.update(self._working)
 
     def finished(self, node: str, update: Mapping[str, Any]) -> None:
         if self.quiet:
             return
         for event in update.get("events", []):
             if event.kind == "verdict":
-                mark = "[green]✓[/]" if " approved" in event.detail else "[red]✗[/]"
-                self.console.print(f"  {mark} {event.node}: ", end="")
-                self.console.print(event.detail, markup=False)
+                mark = ("✓", "green") if " approved" in event.detail else ("✗", "red")
+                self._line("  ", mark, f" {event.node}: {event.detail}")
             elif event.kind == "done" and not node.startswith("review_"):
-                self.console.print(f"  [cyan]•[/] {node} [dim]{event.duration_s:.2f}s[/]")
+                load = sum(call.load_s for call in update.get("calls", []))
+                loaded = f" (model load {load:.2f}s)" if load else ""
+                self._line("  ", ("•", "cyan"), f" {node} ", (f"{event.duration_s:.2f}s{loaded}", "dim"))
             elif event.kind == "halt":
-                self.console.print(f"  [bold]■[/] {event.detail}", markup=True)
+                self._line("  ", ("■", "bold"), f" {event.detail}")
+
+    def preparing(self, event: Preparation) -> None:
+        """A model is being converted or loaded: in place in a terminal, a plain line per step otherwise."""
+        with self._lock:
+            if event.finished:
+                self._preparing = None
+                if self._status is not None:
+                    self._status.update(self._working)
+                self._line("  ", ("•", "cyan"), f" {event.step} ", (f"{event.elapsed_s:.1f}s", "dim"))
+                return
+            new = self._preparing is None or self._preparing.event.label != event.label
+            if new and event.total > 1:  # a long preparation (a conversion) is named on a line of its own
+                self._line("  ", ("…", "cyan"), f" {event.label}")
+            if self._status is not None:
+                self._preparing = _Preparing(event) if new or self._preparing is None else self._preparing
+                self._preparing.event = event
+                self._status.update(self._preparing)
+            elif new or self._preparing is None or self._preparing.event.done != event.done:
+                if event.total > 1:
+                    self._line(f"      {event.done + 1}/{event.total} {event.step}")
+                self._preparing = _Preparing(event)
+
+    def _line(self, *parts: str | tuple[str, str]) -> None:
+        # One print per line, as Text: a reason or a path in brackets is never read as markup.
+        self.console.print(Text.assemble(*parts))
 
     def stop(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
         if self._status is not None:
             self._status.stop()
 
@@ -147,8 +217,12 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     halt = outcome.state.get("halt")
     if halt is not None and status != "approved":
         err.print(f"why: {halt.detail}", markup=False)
-    if outcome.exit_code in (1, 3, 130) and not status.startswith("escalated"):
-        db_flag = f" --db {db}" if db else ""
+    db_flag = f" --db {redact(db)}" if db else ""
+    if halt is not None and halt.kind == "escalated" and halt.stage:
+        raised = f"{halt.stage}={outcome.state.get('attempts', {}).get(halt.stage, 0) + 1}"
+        command = f"autogenesis resume {outcome.thread_id}{db_flag} --max-retries {raised}"
+        err.print(f"continue with: {command}", markup=False)
+    elif outcome.exit_code in (1, 3, 130):
         err.print(f"resume with: autogenesis resume {outcome.thread_id}{db_flag}", markup=False)
     sys.exit(outcome.exit_code)
 
@@ -220,13 +294,32 @@ def build(
 @click.argument("thread_id")
 @click.option("--model", help=MODEL_HELP + " Defaults to the model the run used.")
 @click.option("--db", help=DB_HELP)
+@click.option(
+    "--max-retries",
+    multiple=True,
+    metavar="N|STAGE=N",
+    help="New attempt caps from now on; an escalated run goes on when its stage's cap is raised.",
+)
+@click.option("--max-iterations", type=click.IntRange(0, 10), help="New cap on feedback iterations.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
-def resume(thread_id: str, model: str | None, db: str | None, quiet: bool) -> None:
-    """Continue an interrupted run from its last checkpoint."""
+def resume(
+    thread_id: str,
+    model: str | None,
+    db: str | None,
+    max_retries: tuple[str, ...],
+    max_iterations: int | None,
+    quiet: bool,
+) -> None:
+    """Continue an interrupted run from its last checkpoint, or an escalated one with a higher cap."""
+    caps = _parse_retries(max_retries) if max_retries else {}
+    if max_iterations is not None:
+        caps["max_iterations"] = max_iterations
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = Progress(err, quiet)
         try:
-            outcome = runner.resume(thread_id, observer=progress)
+            outcome = runner.resume(thread_id, observer=progress, caps=caps)
+        except ValueError as exc:
+            fail(str(exc))
         except RunError as exc:
             fail(str(exc))
         finally:
@@ -269,11 +362,18 @@ def show(thread_id: str, db: str | None, as_json: bool) -> None:
             record, state = runner.state(thread_id)
         except RunError as exc:
             fail(str(exc))
-    if as_json:
-        click.echo(json.dumps({"run": record.model_dump(mode="json"), "state": _jsonable(state)}, indent=2))
-        return
-    from autogenesis.report import render_run
+    from autogenesis.report import render_run, run_halt
 
+    if as_json:
+        # `status` and `halt` first: an error or cancelled run has no halt in its state, only in its record.
+        shown = {
+            "status": record.status,
+            "halt": _jsonable(run_halt(record, state)),
+            "run": record.model_dump(mode="json"),
+            "state": _jsonable(state),
+        }
+        click.echo(json.dumps(shown, indent=2))
+        return
     render_run(out, record, state)
 
 

@@ -9,6 +9,9 @@ from autogenesis.state import REVIEWED_STAGES
 
 DEFAULT_MAX_RETRIES = 3
 
+#: The key of `caps` (in state) that bounds feedback iterations; the other keys are stages.
+ITERATIONS = "iterations"
+
 #: Graph steps one build takes besides the review loops (dispatch, escalation, finish...).
 _FIXED_STEPS = 8
 
@@ -43,6 +46,10 @@ class Context:
     def retries(self, stage: str) -> int:
         """The attempt cap of `stage`."""
         return self.max_retries.get(stage, self.default_retries)
+
+    def caps(self) -> dict[str, int]:
+        """Every loop bound, as kept in state for the routers: each stage's cap and `iterations`."""
+        return {**{stage: self.retries(stage) for stage in REVIEWED_STAGES}, ITERATIONS: self.max_iterations}
 
     def recursion_limit(self) -> int:
         """An explicit step bound derived from the caps: the longest legal run, plus slack.

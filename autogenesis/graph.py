@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.types import RetryPolicy
 
-from autogenesis.context import Context
+from autogenesis.context import ITERATIONS, Context
 from autogenesis.models.accounting import accounted
 from autogenesis.models.base import StructuredModel, TransientModelError
 from autogenesis.nodes import control, review
@@ -35,6 +35,9 @@ MODEL_RETRY = RetryPolicy(
 )
 
 
+DEFAULT_CAPS = Context().caps()
+
+
 def _work(*keys: str) -> Callable[[GenesisState], str]:
     """What an approver is shown: the named artifacts as JSON."""
 
@@ -49,12 +52,29 @@ def _project_summary(state: GenesisState) -> str:
     return "files:\n" + "\n".join(f"- {path} ({len(text.splitlines())} lines)" for path, text in sorted(files.items()))
 
 
+def _metrics_summary(state: GenesisState) -> str:
+    # Without the measured seconds: they vary with the machine's load, not with the configuration,
+    # and a prompt quoting them would differ (in size, so in accounted tokens) between two runs of
+    # one build, such as a resumed run and an uninterrupted one.
+    return "metrics: " + state["metrics"].model_dump_json(exclude_defaults=True, exclude={"test_seconds"})
+
+
 def _report_summary(state: GenesisState) -> str:
     report = state["test_report"]
     return f"tests: {report.passed} passed, {report.failed} failed, {report.errors} errors; sandbox: {report.sandbox}"
 
 
-Router = Callable[[GenesisState, Runtime[Context]], str]
+Router = Callable[[GenesisState], str]
+
+
+def cap(state: GenesisState, key: str) -> int:
+    """The loop bound `key` (a stage, or `iterations`) in force, as the last approver or intake recorded it.
+
+    Routers read caps from state, never from a Runtime: `update_state` (Studio's edit-state) runs
+    routers without one (langgraph#6340). A checkpoint written before caps were kept in state gets
+    the defaults.
+    """
+    return state.get("caps", {}).get(key, DEFAULT_CAPS[key])
 
 
 def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
@@ -63,16 +83,26 @@ def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
     `on_approve` is the next node, or a router choosing it when approval can lead several ways.
     """
 
-    def route(state: GenesisState, runtime: Runtime[Context]) -> str:
+    def route(state: GenesisState) -> str:
         last = state["reviews"][-1]
         if last.approved:
-            return on_approve if isinstance(on_approve, str) else on_approve(state, runtime)
-        if state["attempts"][stage] >= runtime.context.retries(stage):
+            return on_approve if isinstance(on_approve, str) else on_approve(state)
+        if state["attempts"][stage] >= cap(state, stage):
             return "escalate"
         return retry
 
     route.__name__ = f"after_review_{stage}"
     return route
+
+
+def _recording_caps(approver: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`approver`, also writing the caps in force, so the router after it reads the run's current ones."""
+
+    def approve(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+        return {**approver(state, runtime, model=model), "caps": runtime.context.caps()}
+
+    approve.__doc__ = approver.__doc__
+    return approve
 
 
 def add_review_loop(
@@ -92,7 +122,7 @@ def add_review_loop(
     where a rejection goes when it is not back to the worker.
     """
     name = f"review_{stage}"
-    builder.add_node(name, as_node(name, approver, model), retry_policy=MODEL_RETRY)
+    builder.add_node(name, as_node(name, _recording_caps(approver), model), retry_policy=MODEL_RETRY)
     builder.add_edge(tail or stage, name)
     back = retry or stage
     forward, destinations = (on_approve, [on_approve]) if isinstance(on_approve, str) else on_approve
@@ -104,9 +134,9 @@ def after_intake(state: GenesisState) -> str:
     return END if state.get("halt") else "understand"
 
 
-def after_feedback(state: GenesisState, runtime: Runtime[Context]) -> str:
+def after_feedback(state: GenesisState) -> str:
     """Iterate on the design when the approved feedback asks for it and iterations remain."""
-    if state["feedback"].iterate and state.get("iteration", 0) < runtime.context.max_iterations:
+    if state["feedback"].iterate and state.get("iteration", 0) < cap(state, ITERATIONS):
         return "iterate"
     return "finish"
 
@@ -167,7 +197,7 @@ def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, Inp
     )
     loop("generate", code_problems, _project_summary, "integrate")
     loop("integrate", test_problems, _report_summary, "optimize", retry="design")
-    loop("optimize", metric_problems, _work("metrics"), "document")
+    loop("optimize", metric_problems, _metrics_summary, "document")
     loop("document", doc_problems, _work("documentation"), "deploy")
     builder.add_edge("deploy", "feedback")
     loop("feedback", feedback_problems, _work("feedback"), (after_feedback, ["iterate", "finish"]))

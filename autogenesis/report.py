@@ -5,11 +5,33 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from autogenesis.checkpoints import RunRecord
-from autogenesis.state import REVIEWED_STAGES, ModelCall, Review
+from autogenesis.state import REVIEWED_STAGES, Halt, ModelCall, Review
+
+#: Statuses that are not a halt: the run is under way, or its process died (`runs` says `interrupted`).
+_UNDER_WAY = ("running", "interrupted")
+
+
+def run_halt(record: RunRecord, state: dict[str, Any]) -> Halt | None:
+    """Why a run stopped: the halt in its state, else (error, cancelled) its record's status and detail.
+
+    Error and cancelled runs leave no halt in state, so `resume` can go on with them; the runner
+    keeps their reason in the run record instead. None while the run is under way.
+    """
+    halt: Halt | None = state.get("halt")
+    if halt is not None:
+        return halt
+    if record.status in _UNDER_WAY:
+        return None
+    kind, _, stage = record.status.partition(":")
+    try:
+        return Halt.model_validate({"kind": kind, "stage": stage or None, "detail": record.detail})
+    except ValidationError:  # a status this version does not know: report it as it is
+        return Halt(kind="error", stage=record.status, detail=record.detail)
 
 
 def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> None:
@@ -28,9 +50,9 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         last = "; ".join(verdicts[-1].reasons) if verdicts else ""
         table.add_row(stage, str(attempts.get(stage, 0)), marks, last[:100])
     console.print(table)
-    halt = state.get("halt")
+    halt = run_halt(record, state)
     if halt is not None:
-        console.print(f"halt: {halt} — {halt.detail}", markup=False)
+        console.print(f"halt: {halt} — {halt.detail or 'no reason recorded'}", markup=False)
     for key, label in (
         ("blueprint", "blueprint"),
         ("test_report", "tests"),
@@ -45,7 +67,8 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         by_role: dict[str, list[ModelCall]] = defaultdict(list)
         for call in calls:
             by_role[call.role.split(":")[0]].append(call)
-        usage = Table("role", "calls", "prompt tokens", "completion tokens", "seconds", box=None)
+        # Loading (first use: converting) a model is shown apart: it is not any call's latency.
+        usage = Table("role", "calls", "prompt tokens", "completion tokens", "call seconds", "load seconds", box=None)
         for role, role_calls in [*sorted(by_role.items()), ("total", calls)]:
             usage.add_row(
                 role,
@@ -53,6 +76,7 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
                 str(sum(c.prompt_tokens for c in role_calls)),
                 str(sum(c.completion_tokens for c in role_calls)),
                 f"{sum(c.latency_s for c in role_calls):.2f}",
+                f"{sum(c.load_s for c in role_calls):.2f}",
             )
         console.print(usage)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from langchain_core.runnables import RunnableConfig
@@ -20,7 +20,7 @@ from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
 from autogenesis.models.base import ModelConfigError, ModelError, StructuredModel
-from autogenesis.state import InputState
+from autogenesis.state import Halt, InputState
 from autogenesis.validation import validate_request
 
 _STREAM_MODES: list[StreamMode] = ["tasks", "updates"]
@@ -78,6 +78,17 @@ def context_from_record(record: RunRecord) -> Context:
     return Context(**record.context)
 
 
+def with_caps(context: Context, caps: Mapping[str, Any]) -> Context:
+    """`context` with new loop bounds; a new `default_retries` replaces every per-stage cap not given again.
+
+    Raises ValueError for a bound `Context` refuses.
+    """
+    stages = dict(caps.get("max_retries", {}))
+    if "default_retries" not in caps:
+        stages = {**context.max_retries, **stages}
+    return replace(context, **{**caps, "max_retries": stages})
+
+
 class Runner:
     """Runs builds over one persistence backend with one model."""
 
@@ -113,18 +124,50 @@ class Runner:
         )
         return self._drive(thread_id, InputState(request=request), context, observer or _Silent())
 
-    def resume(self, thread_id: str, *, observer: Observer | None = None) -> Outcome:
-        """Continue an interrupted run from its last checkpoint; a finished run is reported as is."""
+    def resume(
+        self, thread_id: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        """Continue an interrupted run from its last checkpoint; a finished run is reported as is.
+
+        `caps` changes the run's loop bounds from now on (`max_retries`, `default_retries`,
+        `max_iterations`, as in `Context`); a run that escalated at a cap the new ones raise goes
+        on from the rejection that ended it.
+        """
         record = self.registry.get(thread_id)
         if record is None:
             raise RunError(f"no run with thread id {thread_id!r}")
         context = context_from_record(record)
-        snapshot = self.app.get_state(thread_config(thread_id, context))
-        if not snapshot.next and snapshot.values.get("halt") is not None:
-            return Outcome(thread_id, str(snapshot.values["halt"]), dict(snapshot.values), "already finished")
-        self.registry.update(thread_id, status="running", model=self.model_setting, pid=os.getpid())
+        if caps:
+            context = with_caps(context, caps)
+        config = thread_config(thread_id, context)
+        snapshot = self.app.get_state(config)
+        halt: Halt | None = snapshot.values.get("halt")
+        if caps and (snapshot.next == ("escalate",) or (halt is not None and halt.kind == "escalated")):
+            self._reopen_escalation(config, context)
+        elif not snapshot.next and halt is not None:
+            hint = "; raise its cap to go on: resume --max-retries" if halt.kind == "escalated" else ""
+            return Outcome(thread_id, str(halt), dict(snapshot.values), f"already finished{hint}")
+        self.registry.update(
+            thread_id, status="running", model=self.model_setting, pid=os.getpid(), context=_context_dict(context)
+        )
         start_input = None if snapshot.values else InputState(request=record.request)
         return self._drive(thread_id, start_input, context, observer or _Silent())
+
+    def _reopen_escalation(self, config: RunnableConfig, context: Context) -> None:
+        """Fork the thread from the rejection that escalated it, with `context`'s caps in state.
+
+        The approver's router then runs again under the new caps, which send the work back to
+        its worker; RunError when the new cap does not exceed the attempts already made.
+        """
+        before = next(s for s in self.app.get_state_history(config) if s.next == ("escalate",))
+        last = before.values["reviews"][-1]
+        attempts = before.values["attempts"][last.stage]
+        if context.retries(last.stage) <= attempts:
+            raise RunError(
+                f"the {last.stage} stage escalated after {attempts} attempt(s); "
+                f"continue with --max-retries {last.stage}={attempts + 1} or more"
+            )
+        self.app.update_state(before.config, {"caps": context.caps()}, as_node=f"review_{last.stage}")
 
     def _drive(self, thread_id: str, start_input: InputState | None, context: Context, observer: Observer) -> Outcome:
         config = thread_config(thread_id, context)
@@ -154,14 +197,16 @@ class Runner:
         except (ModelError, ModelConfigError, DeployError) as exc:
             status, message = f"error:{self._pending(config)}", _one_line(exc)
         except Exception as exc:
+            # A bug of ours, not the model's: exit 1, and the message says so. The run stays resumable.
             status, message, internal = (
                 f"error:{self._pending(config)}",
-                f"{type(exc).__name__}: {_one_line(exc)}",
+                f"internal error: {type(exc).__name__}: {_one_line(exc)}",
                 True,
             )
         values = dict(self.app.get_state(config).values)
         status = status or values.get("status", "running")
-        self.registry.update(thread_id, status=status, pid=None)
+        # Error and cancelled runs leave no halt in state (so they stay resumable): the record keeps why.
+        self.registry.update(thread_id, status=status, pid=None, detail=message)
         return Outcome(thread_id, status, values, message, internal)
 
     def _pending(self, config: RunnableConfig) -> str:

@@ -30,6 +30,7 @@ from autogenesis.state import TestFailure, TestReport
 _MAX_MESSAGE_CHARS = 1000
 _MAX_FAILURES = 50
 _MB = 1024 * 1024
+_CPU_SPARE_S = 60
 
 
 @cache
@@ -181,7 +182,9 @@ def run_project_tests(files: Mapping[str, str], *, timeout_s: float = 180, memor
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 # Only setrlimit calls run in the child before exec: safe with threads in the parent.
-                preexec_fn=_limits(max(1, int(timeout_s)), memory_mb),
+                # The wall clock is the limit that reports; the CPU limit is a backstop with room
+                # to spare, so a short timeout is never cut short by a CPU signal first.
+                preexec_fn=_limits(int(timeout_s) + _CPU_SPARE_S, memory_mb),
             )
             try:
                 proc.wait(timeout=timeout_s)

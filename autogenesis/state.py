@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import operator
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypedDict
@@ -160,6 +160,8 @@ class ModelCall(Artifact):
     attempts: int = 1
     #: Valid answers re-asked because they copied a worked example verbatim.
     copies: int = 0
+    #: Seconds spent loading (first use: converting) the model before this call; not in `latency_s`.
+    load_s: float = 0.0
 
 
 class Event(Artifact):
@@ -188,26 +190,62 @@ def merge_dict(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     return {**(left or {}), **(right or {})}
 
 
+M = TypeVar("M", bound=BaseModel)
+
+# The reducers below type what they store: an edit that arrives as JSON (Studio's edit-state,
+# `langgraph_sdk`'s `threads.update_state`) becomes the artifact again instead of a plain dict.
+
+
+def latest(model: type[M]) -> Callable[[Any, Any], M]:
+    """Reducer: the newest value, validated as `model`."""
+
+    def reduce(_old: Any, new: Any) -> M:
+        return new if isinstance(new, model) else model.model_validate(new)
+
+    return reduce
+
+
+def latest_or_none(model: type[M]) -> Callable[[Any, Any], M | None]:
+    """Reducer: the newest value, validated as `model`, or None."""
+    typed = latest(model)
+    return lambda old, new: None if new is None else typed(old, new)
+
+
+def appended(model: type[M]) -> Callable[[list[M], list[Any]], list[M]]:
+    """Reducer: `left` with `right`'s items appended, each validated as `model`."""
+    typed = latest(model)
+    return lambda left, right: [*(left or []), *(typed(None, item) for item in right or [])]
+
+
+def merged(model: type[M]) -> Callable[[dict[str, M], dict[str, Any]], dict[str, M]]:
+    """Reducer: keys of `right` overwrite those of `left`; values validated as `model`."""
+    typed = latest(model)
+    return lambda left, right: {**(left or {}), **{key: typed(None, v) for key, v in (right or {}).items()}}
+
+
 class GenesisState(TypedDict, total=False):
     """The pipeline's state; every key is written by one agent and read by those after it."""
 
     request: str
     iteration: int
-    spec: Specification
-    blueprint: Blueprint
-    prompts: Annotated[dict[str, AgentPrompt], merge_dict]
-    project: GeneratedProject
-    test_report: TestReport
-    metrics: Metrics
-    documentation: Documentation
-    deployment: Deployment
-    feedback: Feedback
-    reviews: Annotated[list[Review], operator.add]
+    spec: Annotated[Specification, latest(Specification)]
+    blueprint: Annotated[Blueprint, latest(Blueprint)]
+    prompts: Annotated[dict[str, AgentPrompt], merged(AgentPrompt)]
+    project: Annotated[GeneratedProject, latest(GeneratedProject)]
+    test_report: Annotated[TestReport, latest(TestReport)]
+    metrics: Annotated[Metrics, latest(Metrics)]
+    documentation: Annotated[Documentation, latest(Documentation)]
+    deployment: Annotated[Deployment, latest(Deployment)]
+    feedback: Annotated[Feedback, latest(Feedback)]
+    reviews: Annotated[list[Review], appended(Review)]
     attempts: Annotated[dict[str, int], merge_dict]
+    #: The loop bounds in force (`Context.caps()`), written at intake and by every approver, so
+    #: routers read them from state: `update_state` (Studio's edit-state) runs routers without a Runtime.
+    caps: Annotated[dict[str, int], merge_dict]
     status: str
-    halt: Halt | None
-    events: Annotated[list[Event], operator.add]
-    calls: Annotated[list[ModelCall], operator.add]
+    halt: Annotated[Halt | None, latest_or_none(Halt)]
+    events: Annotated[list[Event], appended(Event)]
+    calls: Annotated[list[ModelCall], appended(ModelCall)]
 
 
 class InputState(TypedDict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sqlite3
@@ -30,6 +31,7 @@ POOL_OPEN_TIMEOUT_S = 10.0
 POOL_MAX_SIZE = 10
 SQLITE_BUSY_TIMEOUT_S = 30.0
 SETUP_LOCK_TIMEOUT_S = 60.0
+SETUP_LOCK_POLL_S = 0.02
 # Serializes schema setup between processes that open the same fresh database at once.
 _SETUP_LOCK_KEY = 0x4147454E  # "AGEN"
 
@@ -38,7 +40,17 @@ _PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:([^@/?#]*)@")
 
 
 class PersistenceError(Exception):
-    """The configured checkpoint database cannot be used; the message is one line and holds no password."""
+    """The configured checkpoint database cannot be used; the message is one line and holds no password.
+
+    The user has to change something (the setting, the file, the server's configuration).
+    """
+
+
+class PersistenceUnavailable(Exception):
+    """The database is fine but could not be opened just now (a lock held too long, a dropped connection).
+
+    Retrying later may succeed; the message is one line, says so, and holds no password.
+    """
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,11 @@ def open_persistence(db: str | None = None) -> Iterator[Persistence]:
     """Open the checkpointer and store for `db` (see `resolve_db`) and close them on exit.
 
     `db` is `memory`, a SQLite file path (its folder is created), or a `postgresql://` URL.
-    Raises `PersistenceError` when the database cannot be used.
+    The checkpointer and store serve sync and async callers alike (`invoke` and `ainvoke`,
+    `stream` and `astream`; see `autogenesis.checkpoints.savers`), and the checkpointer's
+    serializer revives the state types of each graph compiled with it (see `serde`).
+    Raises `PersistenceError` when the database cannot be used as configured, and
+    `PersistenceUnavailable` when it is busy or went away during setup (a retry may succeed).
     """
     target = resolve_db(db)
     if target == MEMORY:
@@ -136,11 +152,11 @@ def open_persistence(db: str | None = None) -> Iterator[Persistence]:
 
 @contextmanager
 def _open_sqlite(db: str) -> Iterator[Persistence]:
-    from langgraph.checkpoint.sqlite import SqliteSaver
-    from langgraph.store.sqlite import SqliteStore
+    from autogenesis.checkpoints.savers import ThreadedSqliteSaver, ThreadedSqliteStore
 
     path = Path(db).expanduser()
-    if db != ":memory:":
+    in_memory = db == ":memory:"
+    if not in_memory:
         if path.is_dir():
             raise PersistenceError(f"SQLite database path is a directory, not a file: {path}")
         _make_parent(path)
@@ -148,23 +164,85 @@ def _open_sqlite(db: str) -> Iterator[Persistence]:
     # transactions (autocommit mode) and must not meet the saver's implicit ones.
     conns: list[sqlite3.Connection] = []
     try:
-        conns.append(sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S))
-        conns.append(
-            sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
-        )
-        conns[0].execute("PRAGMA journal_mode=WAL")
-        checkpointer, store = SqliteSaver(conns[0], serde=serializer()), SqliteStore(conns[1])
-        checkpointer.setup()
-        store.setup()
-    except (sqlite3.Error, OSError) as exc:
+        with _sqlite_setup_lock(path, enabled=not in_memory):
+            conns.append(sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S))
+            conns.append(
+                sqlite3.connect(str(path), check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
+            )
+            conns[0].execute("PRAGMA journal_mode=WAL")
+            checkpointer = ThreadedSqliteSaver(conns[0], serde=serializer())
+            store = ThreadedSqliteStore(conns[1])
+            checkpointer.setup()
+            store.setup()
+    except (sqlite3.Error, OSError, PersistenceUnavailable) as exc:
         for conn in conns:
             conn.close()
+        if isinstance(exc, PersistenceUnavailable):
+            raise
+        if _is_transient_sqlite_error(exc):
+            raise PersistenceUnavailable(
+                f"SQLite database {path} is busy (another process holds it): {_scrub(str(exc), db)}; try again"
+            ) from None
         raise PersistenceError(f"cannot use SQLite database {path}: {_scrub(str(exc), db)}") from None
     try:
         yield Persistence(checkpointer, store, str(path), "sqlite")
     finally:
         for conn in conns:
             conn.close()
+
+
+def _is_transient_sqlite_error(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite giving up on another connection's lock, which a retry can outlast."""
+    # The low byte is the primary result code; extended codes (SQLITE_BUSY_SNAPSHOT, ...) share it.
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def _sqlite_setup_lock(path: Path, *, enabled: bool = True) -> Iterator[None]:
+    """Hold an exclusive `flock` on `<db>.lock` while the schema is set up.
+
+    `SqliteStore.setup()` reads its migration version and then applies the missing migrations
+    without one enclosing transaction, so processes that open a new file at once apply the same
+    migration twice ("UNIQUE constraint failed: store_migrations.v", "duplicate column name").
+    The lock lives in a sibling file, not in the database, so it exists before the schema does;
+    the OS releases it if the process dies. The file is left in place: removing it would race
+    with a process that has just opened it. Where no lock file can be created (a read-only
+    folder, a platform without `fcntl`), setup runs unlocked: a read-only folder cannot hold a
+    new database anyway, and an existing one needs no migration.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        fcntl = None  # type: ignore[assignment]
+    if not enabled or fcntl is None:
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            yield
+            return
+        raise
+    try:
+        deadline = time.monotonic() + SETUP_LOCK_TIMEOUT_S
+        # Polled, so a lock held by a hung process ends in a clear error instead of a hang.
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PersistenceUnavailable(
+                        f"SQLite database {path} is busy: another process held its setup lock {lock_path} "
+                        f"for {SETUP_LOCK_TIMEOUT_S:g} s; try again"
+                    ) from None
+                time.sleep(SETUP_LOCK_POLL_S)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _make_parent(path: Path) -> None:
@@ -184,9 +262,9 @@ def _acquire_setup_lock(conn: Any, location: str) -> None:
     deadline = time.monotonic() + SETUP_LOCK_TIMEOUT_S
     while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_SETUP_LOCK_KEY,)).fetchone()[0]:
         if time.monotonic() > deadline:
-            raise PersistenceError(
-                f"cannot set up Postgres at {location}: another process held the setup lock for "
-                f"{SETUP_LOCK_TIMEOUT_S:g} s"
+            raise PersistenceUnavailable(
+                f"Postgres at {location} is busy: another process held the setup lock for "
+                f"{SETUP_LOCK_TIMEOUT_S:g} s; try again"
             )
         time.sleep(0.05)
 
@@ -194,10 +272,11 @@ def _acquire_setup_lock(conn: Any, location: str) -> None:
 @contextmanager
 def _open_postgres(url: str) -> Iterator[Persistence]:
     import psycopg
-    from langgraph.checkpoint.postgres import PostgresSaver
     from langgraph.store.postgres import PostgresStore
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool, PoolTimeout
+
+    from autogenesis.checkpoints.savers import ThreadedPostgresSaver
 
     location = redact(url)
     try:
@@ -229,11 +308,13 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
             pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
         except PoolTimeout:
             pool.close()
-            raise PersistenceError(
-                f"cannot connect to Postgres at {location}: no connection within {POOL_OPEN_TIMEOUT_S:g} s"
+            # The probe connected a moment ago, so the server is there but overloaded or slow.
+            raise PersistenceUnavailable(
+                f"cannot connect to Postgres at {location}: no pooled connection within "
+                f"{POOL_OPEN_TIMEOUT_S:g} s; try again"
             ) from None
         stack.callback(pool.close)
-        checkpointer = PostgresSaver(pool, serde=serializer())  # type: ignore[arg-type]
+        checkpointer = ThreadedPostgresSaver(pool, serde=serializer())  # type: ignore[arg-type]
         store = PostgresStore(pool)  # type: ignore[arg-type]
         try:
             _acquire_setup_lock(probe, location)
@@ -242,6 +323,11 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
                 store.setup()
             finally:
                 probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+        except psycopg.OperationalError as exc:
+            # The connection worked moments ago: a dropped connection or a server going down.
+            raise PersistenceUnavailable(
+                f"lost Postgres at {location} during setup: {_scrub(str(exc), url)}; try again"
+            ) from None
         except psycopg.Error as exc:
             raise PersistenceError(f"cannot set up Postgres at {location}: {_scrub(str(exc), url)}") from None
         probe.close()

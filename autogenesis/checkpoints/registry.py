@@ -25,6 +25,9 @@ class RunRecord(BaseModel):
     pid: int | None = None
     #: The run's `Context` settings, so `resume` continues with the same caps and output folder.
     context: dict[str, Any] = Field(default_factory=dict)
+    #: Why the run last stopped, as its outcome said: the one place an `error:<stage>` or
+    #: `cancelled` run keeps its reason, since those leave no halt in the graph state.
+    detail: str = ""
 
 
 class RunRegistry:

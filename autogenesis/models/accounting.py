@@ -1,36 +1,64 @@
-"""The one accounting point: every model call is recorded here and lands in the run's state."""
+"""The one accounting point: every model call is recorded here and lands in the run's state.
+
+Loading a model (the embedded one converts on its first use, about 90 s) is not call latency:
+a provider charges the seconds it spent loading with `charge_load`, and the next call recorded
+in the same block carries them as `load_s`, apart from `latency_s`.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
 from autogenesis.models.base import Prompt, StructuredModel, T
 from autogenesis.state import ModelCall
 
-_calls: ContextVar[list[ModelCall] | None] = ContextVar("autogenesis_model_calls", default=None)
+#: A monotonic clock in seconds; injectable so tests can time loads without waiting.
+Clock = Callable[[], float]
+
+
+@dataclass
+class _Tally:
+    calls: list[ModelCall] = field(default_factory=list)
+    #: Seconds of model loading not yet attributed to a recorded call.
+    load_s: float = 0.0
+
+
+_tally: ContextVar[_Tally | None] = ContextVar("autogenesis_model_calls", default=None)
 
 
 @contextmanager
 def collecting() -> Iterator[list[ModelCall]]:
     """Collect the model calls made inside the block (one node's run)."""
-    calls: list[ModelCall] = []
-    token = _calls.set(calls)
+    tally = _Tally()
+    token = _tally.set(tally)
     try:
-        yield calls
+        yield tally.calls
     finally:
-        _calls.reset(token)
+        _tally.reset(token)
+
+
+def charge_load(seconds: float) -> None:
+    """Attribute `seconds` of model loading to the next call recorded in this block, as its `load_s`."""
+    tally = _tally.get()
+    if tally is not None and seconds > 0:
+        tally.load_s += seconds
 
 
 def record(call: ModelCall) -> None:
     """Record one call; outside `collecting()` it is dropped (e.g. a model used on its own)."""
-    calls = _calls.get()
-    if calls is not None:
-        calls.append(call)
+    tally = _tally.get()
+    if tally is None:
+        return
+    if tally.load_s:
+        call = call.model_copy(update={"load_s": round(call.load_s + tally.load_s, 6)})
+        tally.load_s = 0.0
+    tally.calls.append(call)
 
 
 def estimate_tokens(text: str) -> int:
@@ -39,14 +67,22 @@ def estimate_tokens(text: str) -> int:
 
 
 class Accounted:
-    """Wraps a model that does not record its own calls, recording an estimate for each."""
+    """Wraps a model that does not record its own calls, recording an estimate for each.
 
-    def __init__(self, model: StructuredModel) -> None:
+    A wrapped model with a `prepare() -> float` method (load it, return the seconds spent) is
+    prepared before each call's latency is timed, and the load is charged as `load_s`.
+    """
+
+    def __init__(self, model: StructuredModel, clock: Clock = time.perf_counter) -> None:
         self.model = model
         self.name = model.name
+        self.clock = clock
 
     def generate(self, schema: type[T], prompt: Prompt) -> T:
-        started = time.perf_counter()
+        prepare: Callable[[], float] | None = getattr(self.model, "prepare", None)
+        if prepare is not None:
+            charge_load(prepare())
+        started = self.clock()
         result = self.model.generate(schema, prompt)
         record(
             ModelCall(
@@ -54,7 +90,7 @@ class Accounted:
                 model=self.name,
                 prompt_tokens=estimate_tokens(prompt.render()),
                 completion_tokens=estimate_tokens(_as_json(result)),
-                latency_s=round(time.perf_counter() - started, 6),
+                latency_s=round(self.clock() - started, 6),
             )
         )
         return result

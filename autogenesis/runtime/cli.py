@@ -14,15 +14,23 @@ from autogenesis.models.base import ModelConfigError, Prompt, StructuredModel, T
 from autogenesis.models.registry import DEFAULT_MODEL, resolve_model
 
 
-def parse_model_arg(argv: Sequence[str], *, prog: str | None = None) -> tuple[str, StructuredModel]:
-    """The input text and the model from `INPUT [--model SETTING]` (the same settings as AutoGenesis)."""
+def parse_model_arg(
+    argv: Sequence[str], *, prog: str | None = None, env_var: str | None = None
+) -> tuple[str, StructuredModel]:
+    """The input text and the model from `INPUT [--model SETTING]` (the same settings as AutoGenesis).
+
+    Without `--model`, `$env_var` names the model, as it does for the graph `langgraph dev` serves,
+    so one setting picks a project's model wherever it runs.
+    """
+    default = (os.environ.get(env_var) if env_var else None) or DEFAULT_MODEL
+    shown_default = f"${env_var}, else {DEFAULT_MODEL}" if env_var else DEFAULT_MODEL
     parser = argparse.ArgumentParser(prog=prog, description="Run the system on one input and print its result.")
     parser.add_argument("input", help="what to ask the system")
     parser.add_argument(
         "--model",
-        default=DEFAULT_MODEL,
-        help=f"model setting, as for AutoGenesis: scripted, local, hf:PATH, endpoint:URL, openai:URL#model, "
-        f"or ROLE=SETTING,... (default: {DEFAULT_MODEL})",
+        default=default,
+        help="model setting, as for AutoGenesis: scripted, local, hf:PATH, endpoint:URL, openai:URL#model, "
+        f"or ROLE=SETTING,... (default: {shown_default})",
     )
     args = parser.parse_args(list(argv))
     try:

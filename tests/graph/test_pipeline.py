@@ -175,3 +175,25 @@ def test_a_rejection_grounded_in_the_work_counts(tmp_path: Path) -> None:
         (True, "model"),
     ]
     model.assert_consumed()
+
+
+def test_model_calls_do_not_depend_on_how_long_the_generated_tests_took(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loaded machine runs the generated tests slower: no prompt may quote those seconds, or two
+    # builds of one request (an uninterrupted run and a resumed one) would differ in their calls.
+    from autogenesis import sandbox
+    from autogenesis.nodes import integrate, optimize
+
+    calls = []
+    for seconds in (1.5, 123.456):
+
+        def timed(files: dict[str, str], seconds: float = seconds, **limits: Any) -> Any:
+            return sandbox.run_project_tests(files, **limits).model_copy(update={"duration_s": seconds})
+
+        monkeypatch.setattr(integrate, "run_project_tests", timed)
+        monkeypatch.setattr(optimize, "run_project_tests", timed)
+        _, out = run(ScriptedModel(), tmp_path / str(seconds))
+        assert out["metrics"].test_seconds == seconds
+        calls.append([call.model_copy(update={"latency_s": 0.0}) for call in out["calls"]])
+    assert calls[0] == calls[1]

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import fcntl
+import multiprocessing
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import TypedDict
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from click.testing import CliRunner
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.store.memory import InMemoryStore
 
+from autogenesis import cli as cli_module
 from autogenesis.checkpoints import (
     Persistence,
     PersistenceError,
+    PersistenceUnavailable,
     RunRecord,
     RunRegistry,
     default_db,
     open_persistence,
     redact,
 )
+from autogenesis.checkpoints import persistence as persistence_module
 
 Opener = Callable[[], AbstractContextManager[Persistence]]
 
@@ -317,3 +325,111 @@ def test_postgres_setup_is_safe_when_processes_open_a_fresh_database_at_once(pg_
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+SETUP_RACE_PROCESSES = 6
+SETUP_RACE_TRIALS = 30
+
+
+def _open_fresh_files_in_step(
+    folder: str, trials: int, barrier: Barrier, results: multiprocessing.Queue[list[str]]
+) -> None:
+    """One racer: for each trial, wait for every racer, then open that trial's new SQLite file and use it."""
+    failures: list[str] = []
+    for trial in range(trials):
+        try:
+            barrier.wait(timeout=120)
+            with open_persistence(f"{folder}/trial{trial}.db") as persistence:
+                RunRegistry(persistence.store).list()
+                persistence.checkpointer.get_tuple({"configurable": {"thread_id": "t"}})
+        except Exception as exc:
+            failures.append(f"trial {trial}: {type(exc).__name__}: {exc}")
+    results.put(failures)
+
+
+def test_sqlite_setup_is_safe_when_processes_open_a_new_file_at_once(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(SETUP_RACE_PROCESSES)
+    results: multiprocessing.Queue[list[str]] = ctx.Queue()
+    racers = [
+        ctx.Process(target=_open_fresh_files_in_step, args=(str(tmp_path), SETUP_RACE_TRIALS, barrier, results))
+        for _ in range(SETUP_RACE_PROCESSES)
+    ]
+    for racer in racers:
+        racer.start()
+    failures = [failure for _ in racers for failure in results.get(timeout=600)]
+    for racer in racers:
+        racer.join(timeout=60)
+    assert [racer.exitcode for racer in racers] == [0] * SETUP_RACE_PROCESSES
+    assert failures == []
+    assert sorted(p.name for p in tmp_path.glob("trial*.db")) == sorted(
+        f"trial{t}.db" for t in range(SETUP_RACE_TRIALS)
+    )
+
+
+def test_a_setup_lock_held_too_long_is_reported_as_busy_not_as_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "runs.db"
+    monkeypatch.setattr(persistence_module, "SETUP_LOCK_TIMEOUT_S", 0.1)
+    with (tmp_path / "runs.db.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(PersistenceUnavailable) as err, open_persistence(str(db)):
+            pass
+    assert str(err.value) == (
+        f"SQLite database {db} is busy: another process held its setup lock {db}.lock for 0.1 s; try again"
+    )
+    assert not isinstance(err.value, PersistenceError)
+    with open_persistence(str(db)) as persistence:
+        assert RunRegistry(persistence.store).list() == []
+
+
+def test_sqlite_setup_runs_unlocked_where_no_lock_file_can_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "runs.db"
+    real_open = os.open
+
+    def refuse_lock_files(path: str | os.PathLike[str], flags: int, mode: int = 0o777) -> int:
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse_lock_files)
+    with open_persistence(str(db)) as persistence:
+        RunRegistry(persistence.store).put(RunRecord(thread_id="t1", request="r", status="approved", model="m"))
+    assert not (tmp_path / "runs.db.lock").exists()
+    with open_persistence(str(db)) as persistence:
+        assert [r.thread_id for r in RunRegistry(persistence.store).list()] == ["t1"]
+
+
+def test_the_cli_reports_a_busy_database_as_temporary_not_as_usage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "runs.db"
+    monkeypatch.setattr(persistence_module, "SETUP_LOCK_TIMEOUT_S", 0.1)
+    with (tmp_path / "runs.db.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = CliRunner().invoke(cli_module.cli, ["runs", "--db", str(db)])
+    assert result.exit_code == cli_module.EXIT_UNAVAILABLE == 75
+    assert result.output == (
+        f"autogenesis: error: SQLite database {db} is busy: another process held its setup lock {db}.lock"
+        " for 0.1 s; try again\n"
+    )
+
+
+def test_a_database_locked_by_another_connection_is_reported_as_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "runs.db"
+    monkeypatch.setattr(persistence_module, "SQLITE_BUSY_TIMEOUT_S", 0.1)
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(PersistenceUnavailable) as err, open_persistence(str(db)):
+            pass
+    finally:
+        holder.close()
+    assert str(err.value) == (f"SQLite database {db} is busy (another process holds it): database is locked; try again")
+    with open_persistence(str(db)) as persistence:
+        assert RunRegistry(persistence.store).list() == []

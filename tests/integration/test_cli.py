@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,47 @@ def cli(
     return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
-def spawn(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "autogenesis", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+class Paused:
+    """A build run in the background with the scripted model paused at `role`'s calls.
+
+    The model writes to an inherited pipe once a call is paused; `wait()` blocks on that pipe,
+    so the test goes on exactly when the run has reached the pause, however slow the machine.
+    The pipe's end of file means the run exited without reaching it.
+    """
+
+    def __init__(self, role: str, journal: Path, *args: str, log: Path) -> None:
+        read_end, write_end = os.pipe()
+        model = f"scripted:journal={journal},pause_at={role},pause_fd={write_end}"
+        self.log = log
+        # A child inherits an ignored SIGINT (pytest started in the background, under nohup): with
+        # it handled here, the child starts with the default action and Python's Ctrl-C handler.
+        inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            with log.open("wb") as stderr:  # a file, not a pipe: a chatty run can never block on it
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "autogenesis", *args, "--model", model],
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr,
+                    pass_fds=(write_end,),
+                )
+        finally:
+            signal.signal(signal.SIGINT, inherited)
+            os.close(write_end)
+        self._pipe = os.fdopen(read_end, "rb")
+
+    def wait(self) -> None:
+        """Return once the run is paused; fail if it exited first."""
+        if not self._pipe.readline():
+            self.proc.wait()
+            self._pipe.close()
+            raise AssertionError(f"the run exited {self.proc.returncode} before pausing:\n{self.log.read_text()}")
+
+    def stop(self, signum: int) -> int:
+        """Send `signum`, wait for the exit and return its code; the pipe stays open until then."""
+        self.proc.send_signal(signum)
+        code = self.proc.wait()
+        self._pipe.close()
+        return code
 
 
 def assert_clean_error(proc: subprocess.CompletedProcess[str], code: int, message: str) -> None:
@@ -111,16 +147,6 @@ def journal_roles(path: Path) -> Counter[str]:
     return Counter(path.read_text().split()) if path.exists() else Counter()
 
 
-def wait_for(path: Path, role: str, proc: subprocess.Popen[bytes], deadline_s: float = 240) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if path.exists() and role in path.read_text().split():
-            return
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        time.sleep(0.05)
-    raise AssertionError(f"the run never reached {role}")
-
-
 PAUSE_POINTS = ["understand", "design_prompts", "review:integrate", "feedback"]
 
 
@@ -142,13 +168,10 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(
     reference_calls, reference_state = uninterrupted
 
     journal = tmp_path / "killed.journal"
-    pausing = f"scripted:journal={journal},pause_at={pause_at}"
-    killed = spawn(
-        "build", HELPDESK, "--model", pausing, "--db", db, "--thread", "k", "--out", str(tmp_path / "k"), "-q"
-    )
-    wait_for(journal, pause_at, killed)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
+    args = ("build", HELPDESK, "--db", db, "--thread", "k", "--out", str(tmp_path / "k"), "-q")
+    killed = Paused(pause_at, journal, *args, log=tmp_path / "killed.log")
+    killed.wait()
+    assert killed.stop(signal.SIGKILL) == -signal.SIGKILL
     started = journal_roles(journal)[pause_at]
     completed = completed_tasks(db, "k")
 
@@ -268,15 +291,14 @@ def test_bad_postgres_urls_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path) -> None:
     db, journal = str(tmp_path / "runs.db"), tmp_path / "j"
-    pausing = f"scripted:journal={journal},pause_at=design"
-    proc = spawn("build", HELPDESK, "--model", pausing, "--db", db, "--thread", "int", "--out", str(tmp_path / "o"))
-    wait_for(journal, "design", proc)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130
-    assert "Traceback" not in stderr.decode()
-    assert "cancelled thread int — interrupted by the user" in stderr.decode()
-    assert f"resume with: autogenesis resume int --db {db}" in stderr.decode()
+    args = ("build", HELPDESK, "--db", db, "--thread", "int", "--out", str(tmp_path / "o"))
+    paused = Paused("design", journal, *args, log=tmp_path / "build.log")
+    paused.wait()
+    assert paused.stop(signal.SIGINT) == 130
+    stderr = paused.log.read_text()
+    assert "Traceback" not in stderr
+    assert "cancelled thread int — interrupted by the user" in stderr
+    assert f"resume with: autogenesis resume int --db {db}" in stderr
     assert show_json(db, "int")["run"]["status"] == "cancelled"
     resumed = cli("resume", "int", "--db", db, "--model", "scripted", "-q")
     assert resumed.returncode == 0, resumed.stderr

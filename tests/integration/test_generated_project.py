@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +103,14 @@ def test_deployed_project_runs_from_its_folder(tmp_path: Path) -> None:
     )
     assert (rejected.returncode, rejected.stdout) == (3, "")
     assert rejected.stderr == "halted: escalated:research\n- scripted rejection of research_reviewer\n"
+    # Without --model, the project's own variable names the model, as it does under `langgraph dev`.
+    by_env = subprocess.run(
+        [sys.executable, "-m", "support_desk", "hello"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SUPPORT_DESK_MODEL": "scripted:reject=answer_reviewer"},
+    )
+    assert (by_env.returncode, by_env.stdout) == (3, "")
+    assert by_env.stderr == "halted: escalated:answer\n- scripted rejection of answer_reviewer\n"

@@ -58,6 +58,50 @@ def test_server_builds_a_system_end_to_end(server_url: str, tmp_path: Path) -> N
     assert client.threads.get(thread["thread_id"])["status"] == "idle"
 
 
+def test_studio_gets_the_input_form(server_url: str) -> None:
+    client = get_sync_client(url=server_url)
+    (assistant,) = client.assistants.search(graph_id="autogenesis")
+    schemas = client.assistants.get_schemas(assistant["assistant_id"])
+    assert schemas["input_schema"]["properties"] == {"request": {"title": "Request", "type": "string"}}
+    assert schemas["input_schema"]["required"] == ["request"]
+    assert {"request", "spec", "blueprint", "caps", "halt"} <= set(schemas["state_schema"]["properties"])
+
+
+def test_every_checkpoint_can_be_edited_and_an_edited_approval_continues(server_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    context = Context(out_dir=str(out))
+    run_settings = {"context": {"out_dir": str(out)}, "config": {"recursion_limit": context.recursion_limit()}}
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+    result = client.runs.wait(thread_id, "autogenesis", input={"request": REQUEST}, **run_settings)  # type: ignore[arg-type]
+    assert isinstance(result, dict) and result["status"] == "approved"
+    history = client.threads.get_history(thread_id, limit=500)
+    assert history[-1]["next"] == ["__start__"] and history[0]["next"] == []
+
+    for state in history:
+        checkpoint_id = state["checkpoint"]["checkpoint_id"]
+        edited = client.threads.update_state(thread_id, {"request": f"{REQUEST}, edited"}, checkpoint_id=checkpoint_id)
+        assert edited["checkpoint"]["checkpoint_id"] != checkpoint_id
+
+    approved_design = next(s for s in history if s["next"] == ["hierarchy"])
+    blueprint = {**approved_design["values"]["blueprint"], "description": "Edited in Studio: triage, then reply."}
+    fork = client.threads.update_state(
+        thread_id, {"blueprint": blueprint}, checkpoint_id=approved_design["checkpoint"]["checkpoint_id"]
+    )
+    continued = client.runs.wait(
+        thread_id,
+        "autogenesis",
+        input=None,
+        checkpoint_id=fork["checkpoint"]["checkpoint_id"],
+        **run_settings,  # type: ignore[arg-type]
+    )
+    assert isinstance(continued, dict) and continued["status"] == "approved"
+    assert continued["blueprint"]["description"] == "Edited in Studio: triage, then reply."
+    assert continued["deployment"]["version"] == 2
+    readme = Path(continued["deployment"]["path"]) / "README.md"
+    assert "Edited in Studio: triage, then reply." in readme.read_text()
+
+
 def test_dockerfile_is_generated_offline(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     proc = subprocess.run(

@@ -88,6 +88,22 @@ def test_project_files() -> None:
     assert "### Why this project imports `autogenesis`" in files["README.md"]
 
 
+def test_the_readme_installs_what_its_commands_run() -> None:
+    files = render_project(linear_blueprint(), {})
+    project = tomllib.loads(files["pyproject.toml"])["project"]
+    assert project["optional-dependencies"] == {"dev": ["pytest>=8", "langgraph-cli[inmem]>=0.4"]}
+    blocks = re.findall(r"^```bash\n(.*?)^```", files["README.md"], flags=re.DOTALL | re.MULTILINE)
+    commands = [line.partition("#")[0].strip() for block in blocks for line in block.splitlines()]
+    assert commands == [
+        "python -m pip install -e '.[dev]'",
+        'python -m helpdesk "your input"',
+        'python -m helpdesk "your input" --model scripted',
+        "LANGGRAPH_CLI_NO_ANALYTICS=1 HELPDESK_MODEL=scripted langgraph dev --no-browser --host 127.0.0.1",
+        "python -m pytest -q",
+    ]
+    assert 'parse_model_arg(argv, prog="helpdesk", env_var="HELPDESK_MODEL")' in files["helpdesk/__main__.py"]
+
+
 def test_generated_code_is_ruff_clean(tmp_path: Path) -> None:
     files = render_project(linear_blueprint(), {})
     for path, text in files.items():

@@ -14,6 +14,8 @@ from langgraph.graph import END, START, StateGraph
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
+from autogenesis.blueprint.hierarchy import add_approvers
+from autogenesis.blueprint.ir import Blueprint, Edge
 from autogenesis.drafts import Verdict
 from autogenesis.models import ModelConfigError, Prompt, ScriptedModel
 from autogenesis.runtime import (
@@ -157,4 +159,58 @@ def test_importing_a_generated_graph_loads_no_model(tmp_path: Path, monkeypatch:
         assert served.invoke({"request": "hi"})["result"] == "reply: hi"
     finally:
         for name in [m for m in sys.modules if m.startswith("lazy_desk")]:
+            del sys.modules[name]
+
+
+def test_the_project_variable_names_the_model_unless_model_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_MODEL", "scripted")
+    text, model = parse_model_arg(["do it"], env_var="DESK_MODEL")
+    assert (text, model.name) == ("do it", "scripted")
+    with pytest.raises(SystemExit) as exit_:
+        parse_model_arg(["x", "--model", "nonsense"], env_var="DESK_MODEL")
+    assert exit_.value.code == 2
+
+
+def _routed_blueprint() -> Blueprint:
+    """triage (a router) → research → answer, or triage → answer: an approver after `answer`."""
+    bp = linear_blueprint(
+        "routed_desk",
+        (("triage", "Sort tickets"), ("research", "Look it up"), ("answer", "Write the answer")),
+        reviewed=False,
+    )
+    router = bp.agents[0].model_copy(update={"kind": "router"})
+    edges = [e for e in bp.edges if e.source != "triage"] + [
+        Edge(source="triage", target="research", condition="research"),
+        Edge(source="triage", target="answer", condition="skip"),
+    ]
+    bp = bp.model_copy(update={"agents": (router, *bp.agents[1:]), "edges": tuple(edges)})
+    return add_approvers(bp, {}, max_retries=2)
+
+
+def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path, text in render_project(_routed_blueprint(), {}).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    monkeypatch.setenv("ROUTED_DESK_MODEL", "scripted")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        graph = importlib.import_module("routed_desk.graph")
+        state = importlib.import_module("routed_desk.state")
+        # typing.TypedDict on Python 3.11 gives Studio no input schema; typing_extensions' does.
+        assert type(state.State).__module__ == "typing_extensions"
+        schema = graph.graph.get_input_jsonschema()
+        assert schema["properties"]["request"] == {"title": "Request", "type": "string"}
+
+        app = graph.build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+        cfg: Any = {"configurable": {"thread_id": "edit"}, "recursion_limit": graph.RECURSION_LIMIT}
+        assert app.invoke({"request": "hi"}, cfg)["choices"] == {"triage": "research"}
+        # Studio's edit-state: update_state runs the edges out of `as_node` without a Runtime (langgraph#6340).
+        app.update_state(cfg, {"choices": {"triage": "skip"}}, as_node="triage")
+        assert app.get_state(cfg).next == ("answer",)
+        app.update_state(cfg, {"approved": {"answer": False}}, as_node="answer_reviewer")
+        assert app.get_state(cfg).next == ("answer",)  # sent back: 1 review of 2 so far
+    finally:
+        for name in [m for m in sys.modules if m.startswith("routed_desk")]:
             del sys.modules[name]

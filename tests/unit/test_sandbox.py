@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 from autogenesis.sandbox import _parse_junit, network_isolation
 from autogenesis.state import TestFailure, TestReport
 
@@ -37,3 +40,9 @@ def test_network_isolation_is_probed_once() -> None:
     assert first[1] in ("no network (new network namespace via unshare -n)",) or first[1].startswith(
         "network NOT isolated"
     )
+
+
+def test_pytest_is_a_runtime_dependency() -> None:
+    # Every build's integrate stage runs the generated tests with pytest: not a dev-only tool here.
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "pytest>=8" in project["project"]["dependencies"]

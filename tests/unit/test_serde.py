@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
 from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.checkpoints.serde import checkpoint_types, serializer
@@ -44,3 +49,36 @@ def test_the_allowlist_names_state_and_ir_types() -> None:
     assert ("autogenesis.state", "Specification") in types
     assert ("autogenesis.blueprint.ir", "AgentSpec") in types
     assert all(module.startswith("autogenesis.") for module, _ in types)
+
+
+class Ticket(BaseModel):
+    title: str
+
+
+class WithTicket(TypedDict):
+    ticket: Ticket
+
+
+class WithAnything(TypedDict):
+    ticket: Any
+
+
+def _graph(schema: type[Any]) -> StateGraph[Any]:
+    builder = StateGraph(schema)
+    builder.add_node("fill", lambda state: {"ticket": Ticket(title="t")})
+    builder.add_edge(START, "fill")
+    builder.add_edge("fill", END)
+    return builder
+
+
+def test_compiling_a_graph_allows_exactly_that_graphs_state_types() -> None:
+    saver = InMemorySaver(serde=serializer())
+    cfg: RunnableConfig = {"configurable": {"thread_id": "t1"}}
+    typed = _graph(WithTicket).compile(checkpointer=saver)
+    typed.invoke({"ticket": None}, cfg)
+    assert typed.get_state(cfg).values == {"ticket": Ticket(title="t")}
+    # The same checkpoints, read through a graph whose schema does not name Ticket, or the bare saver.
+    untyped = _graph(WithAnything).compile(checkpointer=saver)
+    assert untyped.get_state(cfg).values == {"ticket": {"title": "t"}}
+    tuple_ = saver.get_tuple(cfg)
+    assert tuple_ is not None and tuple_.checkpoint["channel_values"]["ticket"] == {"title": "t"}

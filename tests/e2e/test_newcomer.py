@@ -1,0 +1,288 @@
+"""A newcomer's first minutes: the READMEs' commands, as written, in a fresh virtual environment.
+
+The environment gets only what the top-level README installs (`pip install torch==2.13.0 -e .`,
+no dev extras) and every build starts from an empty model cache and a private home, so a missing
+dependency or a first-use step that a warm cache on a developer's machine hides fails here.
+Commands are read from the READMEs' fenced bash blocks, so a README and this test cannot drift.
+
+The tests run in file order on one session-wide environment: the README-install checks first
+(each asserts the environment still holds the README's install alone), then the generated
+project's, whose own install adds its dev extra.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph_sdk import get_sync_client
+
+from autogenesis import Context, ScriptedModel, build_graph
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+#: Environment variables a newcomer's shell does not have: ours, and a caller's venv or caches.
+_INHERITED_NOT = (
+    "AUTOGENESIS_",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "HF_HOME",
+)
+_OFFLINE = {"HF_HUB_OFFLINE": "1", "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true"}
+_INSTALL_TIMEOUT_S = 900
+_BUILD_TIMEOUT_S = 1500
+TYPED_HALTS = ("escalated", "loop_detected", "budget_exhausted")
+_SERVER_READY_S = 120.0
+
+
+def bash_blocks(markdown: str) -> list[list[str]]:
+    """The commands of each fenced bash block of `markdown`, one per non-empty line, in order."""
+    blocks = re.findall(r"^```bash\n(.*?)^```", markdown, flags=re.DOTALL | re.MULTILINE)
+    return [[line.strip() for line in block.splitlines() if line.strip()] for block in blocks]
+
+
+def _readme_commands() -> tuple[str, str, str]:
+    """The README's install, its first build, and the command that runs the built project."""
+    blocks = bash_blocks((REPO / "README.md").read_text(encoding="utf-8"))
+    [first_command], [run_result] = blocks[0], blocks[1]
+    install, build = first_command.split(" && ")
+    assert install.startswith("pip install ") and build.startswith("autogenesis build "), first_command
+    return install, build, run_result
+
+
+@dataclass(frozen=True)
+class FreshVenv:
+    """A virtual environment holding the README's install alone, and how to run commands in it."""
+
+    root: Path
+    #: `pip freeze` right after the README's install.
+    packages: str
+
+    def env(self, home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """A newcomer's shell with this environment activated: a private home, empty caches, offline."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_NOT)}
+        home.mkdir(parents=True, exist_ok=True)
+        env.update(_OFFLINE)
+        env.update(HOME=str(home), VIRTUAL_ENV=str(self.root), PATH=f"{self.root / 'bin'}{os.pathsep}{env['PATH']}")
+        return {**env, **(extra or {})}
+
+    def run(
+        self, command: str, *, cwd: Path, env: Mapping[str, str], timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        """`command` through bash, as a user types it."""
+        return subprocess.run(
+            ["bash", "-c", command],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def freeze(self) -> str:
+        """What is installed now, as `pip freeze` lists it."""
+        return subprocess.run(
+            [str(self.root / "bin" / "python"), "-m", "pip", "freeze", "--all"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
+    """A new venv (`python -m venv`) with the README's install run in it, as written, from the repository."""
+    root = tmp_path_factory.mktemp("newcomer") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
+    venv = FreshVenv(root=root, packages="")
+    install, _, _ = _readme_commands()
+    log = root.parent / "pip.log"
+    proc = venv.run(install, cwd=REPO, env=venv.env(root.parent / "home"), timeout=_INSTALL_TIMEOUT_S)
+    log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    if proc.returncode != 0:
+        pytest.fail(f"{install!r} exited {proc.returncode}; pip's log ({log}) ends:\n{log.read_text()[-6000:]}")
+    return FreshVenv(root=root, packages=venv.freeze())
+
+
+def _assert_readme_install_alone(venv: FreshVenv) -> None:
+    assert venv.freeze() == venv.packages, "the fresh venv changed: run this module's tests in file order"
+
+
+@pytest.mark.real_model
+@pytest.mark.timeout(_INSTALL_TIMEOUT_S + _BUILD_TIMEOUT_S)
+def test_the_readme_first_command_builds_with_the_embedded_model(fresh_venv: FreshVenv, tmp_path: Path) -> None:
+    _assert_readme_install_alone(fresh_venv)
+    _, build, _ = _readme_commands()
+    home, work = tmp_path / "home", tmp_path / "work"
+    work.mkdir()
+    proc = fresh_venv.run(build, cwd=work, env=fresh_venv.env(home), timeout=_BUILD_TIMEOUT_S)
+
+    # 0 deployed, 3 a typed halt (the 270M model's approvers may keep sending work back); never 1 or 2
+    assert proc.returncode in (0, 3), proc.stderr[-6000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
+    converted = home / ".cache" / "autogenesis" / "models"
+    assert [p.name for p in converted.iterdir() if p.is_dir()], "the build converted no model into the empty cache"
+    assert ("approved thread " in proc.stderr) == (proc.returncode == 0)
+
+    # What the run recorded, read back with the same install: the embedded model answered every
+    # call, each decoded under its schema's grammar (valid by construction: no second decode).
+    [thread] = re.findall(r"^building thread (\w+) with model local$", proc.stderr, flags=re.M)
+    shown = fresh_venv.run(f"autogenesis show {thread} --json", cwd=work, env=fresh_venv.env(home), timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    run, state, status = report["run"], report["state"], report["status"]
+    assert run["model"] == "local"
+    assert status == "approved" or status.split(":")[0] in TYPED_HALTS, status
+    assert (proc.returncode == 0) == (status == "approved")
+    calls = state["calls"]
+    assert calls and {c["model"] for c in calls} == {"local"}
+    assert all(c["constrained"] for c in calls)
+    assert [c["role"] for c in calls if c["attempts"] != 1] == []
+    assert calls[0]["load_s"] > 0 and all(c["load_s"] == 0 for c in calls[1:])
+    if status == "approved":
+        assert Path(state["deployment"]["path"]).is_dir()
+        assert state["test_report"]["failed"] == 0
+    else:
+        assert report["halt"]["detail"]
+
+
+def _deployed_path(stderr: str) -> Path:
+    [line] = [line for line in stderr.splitlines() if line.startswith("deployed: ")]
+    return Path(line.removeprefix("deployed: "))
+
+
+@pytest.mark.timeout(_INSTALL_TIMEOUT_S + 900)
+def test_the_scripted_demo_deploys_and_its_result_runs(fresh_venv: FreshVenv, tmp_path: Path) -> None:
+    _assert_readme_install_alone(fresh_venv)
+    _, build, run_result = _readme_commands()
+    env, work = fresh_venv.env(tmp_path / "home"), tmp_path / "work"
+    work.mkdir()
+    # The README: "Add `--model scripted` for a deterministic demo that always deploys."
+    demo = fresh_venv.run(f"{build} --model scripted", cwd=work, env=env, timeout=600)
+    assert demo.returncode == 0, demo.stderr[-6000:]
+    deployed = _deployed_path(demo.stderr)
+    assert deployed.parent.parent == work / "generated" and deployed.name == "v1"
+    assert (deployed / "pyproject.toml").is_file()
+
+    result = fresh_venv.run(run_result, cwd=work, env=env, timeout=300)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _serving(command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path) -> Iterator[str]:
+    """Start a README's `langgraph dev` command on a free port; its URL once `/ok` answers."""
+    port = _free_port()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            ["bash", "-c", f"{command} --no-reload --port {port}"],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + _SERVER_READY_S
+        while not _answers(f"{url}/ok"):
+            try:
+                # Wait for the server to exit, a quarter second at most, then ask again.
+                code = proc.wait(timeout=0.25)
+            except subprocess.TimeoutExpired:
+                code = None
+            if code is not None or time.monotonic() > deadline:
+                pytest.fail(f"{command!r} not serving (exit {code}):\n{log_path.read_text()[-4000:]}")
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=20)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+REQUEST = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
+
+
+@pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 900)
+def test_every_command_of_a_generated_readme_works_after_its_install(fresh_venv: FreshVenv, tmp_path: Path) -> None:
+    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"))
+    config = {"configurable": {"thread_id": "newcomer"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": REQUEST}, config, context=ctx)
+    assert out["status"] == "approved"
+    project, blueprint = Path(out["deployment"].path), out["blueprint"]
+    name = blueprint.name
+    # The README's plain `python -m NAME "input"` runs the model $NAME_MODEL names: the scripted one here.
+    env = fresh_venv.env(tmp_path / "home", {f"{name.upper()}_MODEL": "scripted"})
+
+    commands = [line for block in bash_blocks((project / "README.md").read_text(encoding="utf-8")) for line in block]
+    assert [c.split("#")[0].split()[:3] for c in commands] == [
+        ["python", "-m", "pip"],
+        ["python", "-m", name],
+        ["python", "-m", name],
+        ["LANGGRAPH_CLI_NO_ANALYTICS=1", f"{name.upper()}_MODEL=scripted", "langgraph"],
+        ["python", "-m", "pytest"],
+    ]
+    install, *uses, serve, develop = commands
+    assert shlex.split(install, comments=True)[-1] == ".[dev]"
+
+    installed = fresh_venv.run(install, cwd=project, env=env, timeout=_INSTALL_TIMEOUT_S)
+    assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
+    for use in uses:
+        used = fresh_venv.run(use, cwd=project, env=env, timeout=300)
+        assert (used.returncode, used.stderr) == (0, ""), use
+        assert re.fullmatch(r"\w+: your input\n", used.stdout), used.stdout  # the scripted last agent's answer
+
+    with _serving(serve, cwd=project, env=env, log_path=tmp_path / "langgraph-dev.log") as url:
+        client = get_sync_client(url=url)
+        [assistant] = client.assistants.search()
+        schemas = client.assistants.get_schemas(assistant["assistant_id"])
+        result = client.runs.wait(None, name, input={"request": "My printer is on fire"})
+    assert assistant["graph_id"] == name
+    input_schema = schemas["input_schema"]
+    assert input_schema is not None and input_schema["properties"]["request"] == {"title": "Request", "type": "string"}
+    assert isinstance(result, dict) and "status" not in result and result["result"]
+
+    tested = fresh_venv.run(develop, cwd=project, env=env, timeout=600)
+    summary = tested.stdout.strip().splitlines()[-1]
+    expected = 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+    assert tested.returncode == 0 and summary.startswith(f"{expected} passed in "), tested.stdout[-4000:]

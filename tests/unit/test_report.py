@@ -1,0 +1,75 @@
+"""`show`'s view of a run: every halt explained, the model load shown apart from call time."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from autogenesis.checkpoints import RunRecord
+from autogenesis.report import render_run, run_halt
+from autogenesis.state import Halt, ModelCall
+
+
+def _record(status: str, detail: str = "") -> RunRecord:
+    return RunRecord(thread_id="t1", request="a helpdesk", status=status, model="scripted", detail=detail)
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "expected"),
+    [
+        (
+            "error:design",
+            "no valid BlueprintDraft",
+            Halt(kind="error", stage="design", detail="no valid BlueprintDraft"),
+        ),
+        ("cancelled", "interrupted by the user", Halt(kind="cancelled", detail="interrupted by the user")),
+        (
+            "loop_detected:design",
+            "the run took more than 4 steps",
+            Halt(kind="loop_detected", stage="design", detail="the run took more than 4 steps"),
+        ),
+        ("paused:x", "", Halt(kind="error", stage="paused:x")),
+        ("running", "an old error's reason", None),
+        ("interrupted", "", None),
+    ],
+)
+def test_a_halt_missing_from_state_comes_from_the_record(status: str, detail: str, expected: Halt | None) -> None:
+    assert run_halt(_record(status, detail), {}) == expected
+
+
+def test_the_halt_in_state_comes_first() -> None:
+    halt = Halt(kind="escalated", stage="design", detail="3 attempts rejected")
+    assert run_halt(_record("escalated:design", "ignored"), {"halt": halt}) is halt
+
+
+def _render(record: RunRecord, state: dict[str, Any]) -> list[str]:
+    stream = io.StringIO()
+    render_run(Console(file=stream, width=200, highlight=False), record, state)
+    return [" ".join(line.split()) for line in stream.getvalue().splitlines()]
+
+
+def test_an_error_run_shows_its_status_and_reason() -> None:
+    lines = _render(
+        _record("error:design", "no valid BlueprintDraft for role 'design'"), {"attempts": {"understand": 1}}
+    )
+    assert lines[0] == "t1 error:design"
+    assert "halt: error:design — no valid BlueprintDraft for role 'design'" in lines
+
+
+def test_model_load_is_a_column_apart_from_call_seconds() -> None:
+    calls = [
+        ModelCall(role="understand", model="local", prompt_tokens=10, completion_tokens=5, latency_s=2.0, load_s=90.0),
+        ModelCall(role="review:understand", model="local", prompt_tokens=8, completion_tokens=2, latency_s=1.5),
+    ]
+    lines = _render(_record("running"), {"calls": calls})
+    header = next(line for line in lines if line.startswith("role"))
+    assert header == "role calls prompt tokens completion tokens call seconds load seconds"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[lines.index(header) + 1 :]}
+    assert rows == {
+        "review": ["1", "8", "2", "1.50", "0.00"],
+        "understand": ["1", "10", "5", "2.00", "90.00"],
+        "total": ["2", "18", "7", "3.50", "90.00"],
+    }
