@@ -276,7 +276,20 @@ def test_every_command_of_a_generated_readme_works_after_its_install(fresh_venv:
         client = get_sync_client(url=url)
         [assistant] = client.assistants.search()
         schemas = client.assistants.get_schemas(assistant["assistant_id"])
-        result = client.runs.wait(None, name, input={"request": "My printer is on fire"})
+        thread_id = client.threads.create()["thread_id"]
+        result = client.runs.wait(thread_id, name, input={"request": "My printer is on fire"})
+        # Studio's state editor: every checkpoint of the finished run takes an edit.
+        history = client.threads.get_history(thread_id, limit=200)
+        edits = [
+            client.threads.update_state(
+                thread_id, {"request": "edited"}, checkpoint_id=s["checkpoint"]["checkpoint_id"]
+            )
+            for s in history
+        ]
+    assert len(history) > 3 and len(edits) == len(history)
+    assert all(
+        e["checkpoint"]["checkpoint_id"] not in {s["checkpoint"]["checkpoint_id"] for s in history} for e in edits
+    )
     assert assistant["graph_id"] == name
     input_schema = schemas["input_schema"]
     assert input_schema is not None and input_schema["properties"]["request"] == {"title": "Request", "type": "string"}
