@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from pydantic import BaseModel, ValidationError
 
-from autogenesis.models.accounting import estimate_tokens, record
+from autogenesis.models.accounting import charge_load, estimate_tokens, record
 from autogenesis.models.base import Example, ModelError, Prompt, T, TransientModelError
 from autogenesis.models.messages import prompt_messages
 from autogenesis.models.render import extract_json, grammar_schema, trim_to_schema
@@ -198,12 +198,20 @@ class _Usage:
             self.completion_tokens += estimate_tokens(answer_text(message))
 
 
+def _prepare(model: BaseChatModel) -> None:
+    """Load a local model before the call is timed; the seconds are charged as the call's `load_s`."""
+    prepare = getattr(model, "prepare", None)
+    if callable(prepare):
+        charge_load(prepare())
+
+
 def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: int | None = None) -> T:
     """An instance of `schema` answering `prompt`; ModelError when the retries are spent."""
     model = model_for(model, prompt.role)
     retries = int((model.metadata or {}).get(RETRIES_KEY, DEFAULT_RETRIES)) if retries is None else retries
     runnable, constrained = structured(model, grammar_schema(schema, prompt.examples))
     config: Any = {"run_name": prompt.role, "tags": [f"role:{prompt.role}"], "metadata": {ROLE_KEY: prompt.role}}
+    _prepare(model)
     started = time.perf_counter()
     usage = _Usage()
     copies = 0

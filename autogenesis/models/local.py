@@ -471,7 +471,10 @@ class Engine:
 
     def grammar(self, schema: type[BaseModel], examples: tuple[Example, ...] = ()) -> Any:
         """The schema's compiled JSON grammar, compiled once per schema and list caps (~0.1 s)."""
-        doc = grammar_document(schema, examples)
+        return self.grammar_for(grammar_document(schema, examples))
+
+    def grammar_for(self, doc: str) -> Any:
+        """The compiled grammar of a JSON schema document, compiled once per document."""
         compiled = self._grammars.get(doc)
         if compiled is None:
             compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
