@@ -29,8 +29,10 @@ from autogenesis.checkpoints import (
     resolve_db,
 )
 from autogenesis.context import Context
-from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, ScriptedModel, model_setting, resolve_model
+from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, model_setting
 from autogenesis.models.local import Preparation, watch_preparation
+from autogenesis.models.providers import resolve_pipeline_model
+from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.runner import Outcome, RunError, Runner
 from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
 from autogenesis.validation import InvalidRequest, validate_request
@@ -53,7 +55,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
     setting = model_setting(model)
     try:
-        resolved = resolve_model(setting)
+        resolved = resolve_pipeline_model(setting)
     except (ModelConfigError, ValueError) as exc:
         fail(str(exc))
     with _persistence(db) as persistence:
@@ -64,7 +66,7 @@ def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
 def _inspector(db: str | None) -> Iterator[Runner]:
     """A runner for reading runs only: its model refuses every call."""
     with _persistence(db) as persistence:
-        yield Runner(persistence, ScriptedModel(defaults=False), model_setting="none")
+        yield Runner(persistence, ScriptedChatModel(defaults=False), model_setting="none")
 
 
 @contextmanager
@@ -382,7 +384,7 @@ def graph() -> None:
     """Print the pipeline as a Mermaid diagram."""
     from autogenesis.graph import build_graph
 
-    click.echo(build_graph(ScriptedModel()).compile().get_graph().draw_mermaid())
+    click.echo(build_graph(ScriptedChatModel()).compile().get_graph().draw_mermaid())
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.types import StreamMode
@@ -19,7 +20,8 @@ from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
-from autogenesis.models.base import ModelConfigError, ModelError, StructuredModel
+from autogenesis.models.base import ModelConfigError, ModelError
+from autogenesis.models.chat import model_name
 from autogenesis.state import Halt, InputState
 from autogenesis.validation import validate_request
 
@@ -92,10 +94,10 @@ def with_caps(context: Context, caps: Mapping[str, Any]) -> Context:
 class Runner:
     """Runs builds over one persistence backend with one model."""
 
-    def __init__(self, persistence: Persistence, model: StructuredModel, *, model_setting: str = "") -> None:
+    def __init__(self, persistence: Persistence, model: BaseChatModel, *, model_setting: str = "") -> None:
         self.persistence = persistence
         self.registry = RunRegistry(persistence.store)
-        self.model_setting = model_setting or model.name
+        self.model_setting = model_setting or model_name(model)
         self.app = compile_graph(model, checkpointer=persistence.checkpointer, store=persistence.store)
 
     def ensure_new(self, thread_id: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 from pydantic import BaseModel, ValidationError
 
 from autogenesis.models.accounting import charge_load, estimate_tokens, record
@@ -94,8 +94,22 @@ def model_for(model: BaseChatModel, role: str) -> BaseChatModel:
     return choose(role) if callable(choose) else model
 
 
+def _as_raw(message: AIMessage) -> dict[str, Any]:
+    return {"raw": message}
+
+
+def with_raw(model: Runnable[Any, Any]) -> Runnable[Any, dict[str, Any]]:
+    """`{"raw": answer}` from `model`, called in the caller's thread.
+
+    Not `RunnableMap(raw=model)`: a map runs its steps in a thread pool, and leaving the pool
+    waits for them, so Ctrl-C during a model call would hang until the call ends (forever for
+    a paused scripted call) instead of cancelling the run.
+    """
+    return model | RunnableLambda(_as_raw, name="raw")
+
+
 def _plain(model: BaseChatModel) -> Runnable[Any, dict[str, Any]]:
-    return RunnableMap(raw=model) | RunnablePassthrough.assign(parsed=lambda _: None, parsing_error=lambda _: None)
+    return with_raw(model) | RunnablePassthrough.assign(parsed=lambda _: None, parsing_error=lambda _: None)
 
 
 def structured(model: BaseChatModel, doc: dict[str, Any]) -> tuple[Runnable[Any, dict[str, Any]], bool]:
@@ -296,4 +310,4 @@ def json_structured_output(
         return bound | parser
     assign = RunnablePassthrough.assign(parsed=(lambda out: out["raw"]) | parser, parsing_error=lambda _: None)
     fallback = RunnablePassthrough.assign(parsed=lambda _: None)
-    return RunnableMap(raw=bound) | assign.with_fallbacks([fallback], exception_key="parsing_error")
+    return with_raw(bound) | assign.with_fallbacks([fallback], exception_key="parsing_error")

@@ -104,6 +104,16 @@ def _hf_folder(argument: str, options: GenerationOptions) -> BaseChatModel:
     return LocalChatModel(folder=str(folder.resolve()), temperature=options.temperature, max_tokens=options.max_tokens)
 
 
+#: Scripted-model options that differ between the processes of one run (files, pipes, pause points).
+_PROCESS_HOOKS = ("journal", "pause_at", "pause_fd")
+
+
+def _scripted_name(options: str) -> str:
+    """The scripted model's name without its per-process hooks: a killed run and its resume record one name."""
+    kept = [o for o in options.split(",") if o and o.partition("=")[0].strip() not in _PROCESS_HOOKS]
+    return ":".join(["scripted", ",".join(kept)]) if kept else "scripted"
+
+
 def _single(setting: str) -> BaseChatModel:
     base, parsed = split_options(setting)
     options = parsed or GenerationOptions()
@@ -131,7 +141,8 @@ def _single(setting: str) -> BaseChatModel:
             raise ModelConfigError(f"unknown model {setting!r}: expected provider:model, local or scripted")
         else:
             model = _init_chat_model(base.strip(), **kwargs)
-    model.metadata = {**(model.metadata or {}), SETTING_KEY: base.strip(), RETRIES_KEY: options.retries}
+    name = _scripted_name(argument) if provider == "scripted" else base.strip()
+    model.metadata = {**(model.metadata or {}), SETTING_KEY: name, RETRIES_KEY: options.retries}
     return model
 
 
@@ -151,3 +162,17 @@ def resolve_chat_model(setting: str | None = None) -> BaseChatModel:
         by_role[role.strip()] = _single(value.strip())
     default = by_role.pop("default", None) or _single(DEFAULT_MODEL)
     return ChatRoleRouter(default=default, by_role=by_role, metadata={SETTING_KEY: setting})
+
+
+def resolve_pipeline_model(setting: str | None = None) -> BaseChatModel:
+    """The chat model the pipeline runs with, for a setting the model registry accepts.
+
+    A bridge until this module is the registry (issue 8, step 2): `registry.resolve_model` still
+    decides which settings are valid, words their errors, and is what the tests' guard against
+    real providers patches; it loads nothing, so resolving twice costs nothing. Settings with no
+    chat model yet (`endpoint:URL`, providers added with `register_provider`) are refused here.
+    """
+    from autogenesis.models.registry import resolve_model
+
+    resolve_model(setting)
+    return resolve_chat_model(setting)

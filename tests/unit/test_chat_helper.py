@@ -156,8 +156,8 @@ def test_every_model_call_is_one_llm_run_under_its_node() -> None:
     assert runs.ended == 2
     # model run → the helper's structured-output sequence (named after the role) → the node → the graph
     assert [runs.lineage(p) for p in runs.llm_parents] == [
-        ["RunnableParallel<raw>", "understand", "understand", "LangGraph"],
-        ["RunnableParallel<raw>", "review:design", "review_design", "LangGraph"],
+        ["understand", "understand", "LangGraph"],
+        ["review:design", "review_design", "LangGraph"],
     ]
 
 
