@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from autogenesis.context import Context
     from autogenesis.graph import add_review_loop, build_graph, compile_graph
-    from autogenesis.models import ScriptedModel, StructuredModel, resolve_model
+    from autogenesis.models import ScriptedChatModel, ScriptedModel, StructuredModel, resolve_model
     from autogenesis.state import GenesisState
 
 _EXPORTS = {
     "Context": "autogenesis.context",
     "GenesisState": "autogenesis.state",
+    "ScriptedChatModel": "autogenesis.models",
     "ScriptedModel": "autogenesis.models",
     "StructuredModel": "autogenesis.models",
     "add_review_loop": "autogenesis.graph",
@@ -29,6 +30,7 @@ _EXPORTS = {
 __all__ = [
     "Context",
     "GenesisState",
+    "ScriptedChatModel",
     "ScriptedModel",
     "StructuredModel",
     "add_review_loop",

@@ -17,7 +17,7 @@ from autogenesis.models.registry import (
     register_provider,
     resolve_model,
 )
-from autogenesis.models.scripted import ScriptedModel, UnexpectedCall
+from autogenesis.models.scripted import ScriptedChatModel, ScriptedModel, UnexpectedCall
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -27,6 +27,7 @@ __all__ = [
     "ModelError",
     "Prompt",
     "RoleRouter",
+    "ScriptedChatModel",
     "ScriptedModel",
     "StructuredModel",
     "TransientModelError",
