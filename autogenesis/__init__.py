@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from autogenesis.context import Context
     from autogenesis.graph import add_review_loop, build_graph, compile_graph
-    from autogenesis.models import ScriptedChatModel, ScriptedModel, StructuredModel, resolve_model
+    from autogenesis.models import ScriptedChatModel, generate, resolve_model
     from autogenesis.state import GenesisState
 
 _EXPORTS = {
     "Context": "autogenesis.context",
     "GenesisState": "autogenesis.state",
     "ScriptedChatModel": "autogenesis.models",
-    "ScriptedModel": "autogenesis.models",
-    "StructuredModel": "autogenesis.models",
     "add_review_loop": "autogenesis.graph",
     "build_graph": "autogenesis.graph",
     "compile_graph": "autogenesis.graph",
+    "generate": "autogenesis.models",
     "resolve_model": "autogenesis.models",
 }
 
@@ -31,11 +30,10 @@ __all__ = [
     "Context",
     "GenesisState",
     "ScriptedChatModel",
-    "ScriptedModel",
-    "StructuredModel",
     "add_review_loop",
     "build_graph",
     "compile_graph",
+    "generate",
     "resolve_model",
 ]
 

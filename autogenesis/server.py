@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from autogenesis.context import Context
 from autogenesis.graph import compile_graph
-from autogenesis.models import model_setting
-from autogenesis.models.providers import resolve_pipeline_model
+from autogenesis.models import model_setting, resolve_model
 
-graph = compile_graph(resolve_pipeline_model(model_setting())).with_config(recursion_limit=Context().recursion_limit())
+graph = compile_graph(resolve_model(model_setting())).with_config(recursion_limit=Context().recursion_limit())

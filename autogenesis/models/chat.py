@@ -52,6 +52,15 @@ _TRANSIENT = {
     "ReadTimeout",
     "RemoteProtocolError",
 }
+#: Provider SDK errors that retrying will not fix: a bad key, an unknown model, a request refused.
+_REFUSED = {
+    "APIStatusError",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,11 +198,13 @@ def _describe(error: Exception) -> str:
 
 
 def _provider_fault(model: BaseChatModel, error: Exception) -> Exception:
-    """A provider SDK's transient fault as `TransientModelError` (the graph retries those)."""
+    """A provider SDK's error as ours: transient faults (the graph retries those), or a refusal."""
     names = {cls.__name__ for cls in type(error).__mro__}
+    where = getattr(model, "openai_api_base", None) or getattr(model, "base_url", None) or model_name(model)
     if names & _TRANSIENT:
-        where = getattr(model, "openai_api_base", None) or getattr(model, "base_url", None) or model_name(model)
         return TransientModelError(f"model {where} unavailable: {type(error).__name__}: {error}")
+    if names & _REFUSED:
+        return ModelError(f"model {where} refused the request: {type(error).__name__}: {error}")
     return error
 
 

@@ -35,11 +35,12 @@ from autogenesis.models.local import (
     Engine,
     GrammarProcessor,
     _local_engine,
+    chat_template_text,
     is_loaded,
     load_engine,
     local_model_dir,
 )
-from autogenesis.models.messages import example_answers, fewshot_text
+from autogenesis.models.messages import chat_turns, example_answers, fewshot_text
 
 _chats: dict[int, Any] = {}
 _chats_lock = threading.Lock()
@@ -57,7 +58,7 @@ def _chat_for(engine: Engine, model_id: str) -> Any:
             class _Chat(ChatHuggingFace):
                 def _to_chat_prompt(self, messages: list[BaseMessage]) -> str:
                     if getattr(self.tokenizer, "chat_template", None):
-                        return str(super()._to_chat_prompt(messages))
+                        return chat_template_text(self.tokenizer, chat_turns(messages))
                     return fewshot_text(messages)
 
             pipe = pipeline("text-generation", model=engine.model, tokenizer=engine.tokenizer)

@@ -78,3 +78,19 @@ def fewshot_text(messages: Sequence[BaseMessage]) -> str:
 def example_answers(messages: Sequence[BaseMessage]) -> list[str]:
     """The worked examples' answers among `messages` (what sizes a local model's token budget)."""
     return [_text(m) for m in messages if isinstance(m, AIMessage)]
+
+
+def chat_turns(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    """`messages` as the `role`/`content` turns chat templates take; system messages become one turn."""
+    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant"}
+    turns: list[dict[str, str]] = []
+    for message in messages:
+        role = next((r for kind, r in roles.items() if isinstance(message, kind)), None)
+        if role is None:
+            raise ValueError(f"a local model takes system, user and assistant messages, not {message.type!r}")
+        text = _text(message).strip()
+        if role == "system" and turns and turns[-1]["role"] == "system":
+            turns[-1]["content"] += f"\n\n{text}"
+        else:
+            turns.append({"role": role, "content": text})
+    return turns

@@ -1,7 +1,7 @@
-"""The structured-output helper over `init_chat_model("openai:…", base_url=…)` against a loopback server.
+"""`openai:URL#model` settings (ChatOpenAI through init_chat_model) and the helper, against a loopback server.
 
 The server is a protocol test double: it records each request and answers chat completions
-with queued texts and fixed usage.
+with queued texts and fixed usage, or with queued error statuses.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from typing import Any
 import pytest
 
 from autogenesis.drafts import Verdict
-from autogenesis.models import TransientModelError
+from autogenesis.models import ModelError, TransientModelError, resolve_model
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Prompt
 from autogenesis.models.chat import generate
-
-pytest.importorskip("langchain_openai")
-init_chat_model = pytest.importorskip("langchain.chat_models").init_chat_model
 
 pytestmark = pytest.mark.real_model  # an OpenAI client, against the loopback server only
 
@@ -32,6 +29,7 @@ class Server:
     def __init__(self) -> None:
         self.answers: list[str] = []
         self.requests: list[dict[str, Any]] = []
+        self.statuses: list[int] = []  # answered before the queued texts
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,18 +39,23 @@ class Server:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
+                if outer.statuses:
+                    self._send(outer.statuses.pop(0), {"error": {"message": "overloaded", "type": "server_error"}})
+                    return
                 message = {"role": "assistant", "content": outer.answers.pop(0)}
-                data = json.dumps(
-                    {
-                        "id": "x",
-                        "object": "chat.completion",
-                        "created": 0,
-                        "model": body["model"],
-                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 33, "completion_tokens": 9, "total_tokens": 42},
-                    }
-                ).encode()
-                self.send_response(200)
+                data = {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 33, "completion_tokens": 9, "total_tokens": 42},
+                }
+                self._send(200, data)
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -73,7 +76,7 @@ def server() -> Iterator[Server]:
 
 
 def _model(url: str) -> Any:
-    return init_chat_model("openai:m", base_url=url, api_key="unused", max_retries=0, timeout=5)
+    return resolve_model(f"openai:{url}#m?timeout=5")
 
 
 def test_json_schema_response_format_and_usage_are_used(server: Server) -> None:
@@ -94,3 +97,16 @@ def test_unreachable_server_is_a_transient_error_naming_the_url(server: Server) 
     server.http.server_close()
     with pytest.raises(TransientModelError, match=f"model {url} unavailable"):
         generate(_model(url), Verdict, PROMPT)
+
+
+def test_a_server_error_is_retried_once_then_transient_and_a_bad_path_is_a_model_error(server: Server) -> None:
+    server.statuses = [503]
+    server.answers = ['{"approved": true, "reasons": []}']
+    assert generate(_model(server.url), Verdict, PROMPT).approved is True  # the client's one retry
+    assert len(server.requests) == 2
+    server.statuses = [503, 503]
+    with pytest.raises(TransientModelError, match=r"127\.0\.0\.1:\d+/v1 unavailable: \w+: Error code: 503"):
+        generate(_model(server.url), Verdict, PROMPT)
+    server.statuses = [404]
+    with pytest.raises(ModelError, match=r"127\.0\.0\.1:\d+/v1 refused the request: \w+: Error code: 404"):
+        generate(_model(server.url), Verdict, PROMPT)
