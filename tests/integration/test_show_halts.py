@@ -73,9 +73,7 @@ def test_a_model_error_exits_3_and_only_an_internal_error_exits_1(
     fault: Exception, code: int, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, out = str(tmp_path / "runs.db"), str(tmp_path / "out")
-    monkeypatch.setattr(
-        cli_module, "resolve_model", lambda setting: ScriptedChatModel(faults={"design": [fault]})
-    )
+    monkeypatch.setattr(cli_module, "resolve_model", lambda setting: ScriptedChatModel(faults={"design": [fault]}))
     result = CliRunner().invoke(cli_module.cli, ["build", HELPDESK, "--db", db, "--out", out, "--thread", "x", "-q"])
     assert result.exit_code == code, result.output
     assert result.stderr.splitlines() == [
