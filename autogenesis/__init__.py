@@ -12,28 +12,28 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from autogenesis.context import Context
     from autogenesis.graph import add_review_loop, build_graph, compile_graph
-    from autogenesis.models import ScriptedModel, StructuredModel, resolve_model
+    from autogenesis.models import ScriptedChatModel, generate, resolve_model
     from autogenesis.state import GenesisState
 
 _EXPORTS = {
     "Context": "autogenesis.context",
     "GenesisState": "autogenesis.state",
-    "ScriptedModel": "autogenesis.models",
-    "StructuredModel": "autogenesis.models",
+    "ScriptedChatModel": "autogenesis.models",
     "add_review_loop": "autogenesis.graph",
     "build_graph": "autogenesis.graph",
     "compile_graph": "autogenesis.graph",
+    "generate": "autogenesis.models",
     "resolve_model": "autogenesis.models",
 }
 
 __all__ = [
     "Context",
     "GenesisState",
-    "ScriptedModel",
-    "StructuredModel",
+    "ScriptedChatModel",
     "add_review_loop",
     "build_graph",
     "compile_graph",
+    "generate",
     "resolve_model",
 ]
 

@@ -10,11 +10,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from pydantic import BaseModel
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,9 +31,10 @@ from autogenesis.checkpoints import (
     resolve_db,
 )
 from autogenesis.context import Context
-from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, ScriptedModel, model_setting, resolve_model
+from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, model_setting, resolve_model
 from autogenesis.models.local import Preparation, watch_preparation
-from autogenesis.runner import Outcome, RunError, Runner
+from autogenesis.models.scripted import ScriptedChatModel
+from autogenesis.runner import Outcome, RunError, Runner, Token
 from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
 from autogenesis.validation import InvalidRequest, validate_request
 
@@ -64,7 +67,7 @@ def _runner(db: str | None, model: str | None) -> Iterator[Runner]:
 def _inspector(db: str | None) -> Iterator[Runner]:
     """A runner for reading runs only: its model refuses every call."""
     with _persistence(db) as persistence:
-        yield Runner(persistence, ScriptedModel(defaults=False), model_setting="none")
+        yield Runner(persistence, ScriptedChatModel(defaults=False), model_setting="none")
 
 
 @contextmanager
@@ -116,7 +119,7 @@ class Progress:
         with self._lock:
             self._working = Text.assemble((node, "bold"), " working…")
             if self._status is not None and self._preparing is None:
-                self._status.update(self._working)
+                self._status.update(self._idle())
 
     def finished(self, node: str, update: Mapping[str, Any]) -> None:
         if self.quiet:
@@ -138,7 +141,7 @@ class Progress:
             if event.finished:
                 self._preparing = None
                 if self._status is not None:
-                    self._status.update(self._working)
+                    self._status.update(self._idle())
                 self._line("  ", ("•", "cyan"), f" {event.step} ", (f"{event.elapsed_s:.1f}s", "dim"))
                 return
             new = self._preparing is None or self._preparing.event.label != event.label
@@ -153,6 +156,10 @@ class Progress:
                     self._line(f"      {event.done + 1}/{event.total} {event.step}")
                 self._preparing = _Preparing(event)
 
+    def _idle(self) -> Text:
+        """The spinner's text when no model is being prepared."""
+        return self._working
+
     def _line(self, *parts: str | tuple[str, str]) -> None:
         # One print per line, as Text: a reason or a path in brackets is never read as markup.
         self.console.print(Text.assemble(*parts))
@@ -162,6 +169,113 @@ class Progress:
             self._unwatch()
         if self._status is not None:
             self._status.stop()
+
+
+@dataclass
+class _Call:
+    """A model call whose tokens are not all on screen yet."""
+
+    node: str
+    parts: list[str] = field(default_factory=list)
+    shown: int = 0
+    done: bool = False
+
+
+#: Between a node's name and its model's tokens.
+TOKENS_MARK = " ▸ "
+
+
+class StreamingProgress(Progress):
+    """The live display plus the tokens of each model call: `NODE ▸ ` and the answer as it comes.
+
+    Without a terminal the tokens are written as they arrive and the line ends with the call;
+    a progress line due meanwhile (another task of a fan-out finished) waits for that end. In a
+    terminal the spinner's line shows the latest tokens, and the whole answer is printed when
+    the call ends (a line printed in parts would be erased by the spinner). Calls running at the
+    same time (a fan-out) are shown one after the other: the others' tokens wait their turn.
+    """
+
+    def __init__(self, console: Console, quiet: bool = False) -> None:
+        self._calls: dict[str, _Call] = {}
+        self._shown: str | None = None  # the call whose tokens are on screen
+        self._open = False  # without a terminal: a line of tokens is not ended yet
+        self._waiting: list[Text] = []  # progress lines due while it was open
+        super().__init__(console, quiet)
+
+    def token(self, token: Token) -> None:
+        with self._lock:
+            call = self._calls.setdefault(token.call, _Call(token.node))
+            call.parts.append(token.text)
+            call.done = call.done or token.last
+            if self._shown is None:
+                self._shown = token.call
+            if self._shown == token.call:
+                self._show(call)
+            self._advance()
+
+    def finished(self, node: str, update: Mapping[str, Any]) -> None:
+        with self._lock:  # tokens of a fan-out's other tasks come from worker threads meanwhile
+            super().finished(node, update)
+
+    def _show(self, call: _Call) -> None:
+        """Put the call's tokens not shown yet on screen: after its label, on a call's first."""
+        new, first = "".join(call.parts[call.shown :]), call.shown == 0
+        call.shown = len(call.parts)
+        if self._status is not None:
+            self._status.update(self._idle())
+        elif first or new:
+            self.console.print(Text.assemble((call.node, "bold"), TOKENS_MARK, new) if first else Text(new), end="")
+            self._open = True
+
+    def _advance(self) -> None:
+        """End the lines of finished calls on screen and show the next waiting call, in order."""
+        while self._shown is not None and self._calls[self._shown].done:
+            call = self._calls.pop(self._shown)
+            self._shown = next(iter(self._calls), None)
+            if self._status is not None:
+                # The spinner first, or it would be drawn again below the answer with its tokens.
+                self._status.update(self._idle())
+                self.console.print(Text.assemble((call.node, "bold"), TOKENS_MARK, "".join(call.parts)))
+            else:
+                self._end_line()
+                if self._shown is not None:
+                    self._show(self._calls[self._shown])
+
+    def _end_line(self) -> None:
+        if self._open:
+            self.console.print()
+            self._open = False
+        while self._waiting:
+            self.console.print(self._waiting.pop(0))
+
+    def _idle(self) -> Text:
+        if self._shown is None:
+            return super()._idle()
+        call = self._calls[self._shown]
+        text = "".join(call.parts).replace("\n", " ")
+        # The spinner's line is cut at the terminal's width: it shows the latest tokens.
+        room = max(10, self.console.width - cell_len(call.node) - cell_len(TOKENS_MARK) - 4)
+        tail = text if cell_len(text) <= room else "…" + text[-(room - 1) :]
+        return Text.assemble((call.node, "bold"), TOKENS_MARK, tail)
+
+    def _line(self, *parts: str | tuple[str, str]) -> None:
+        if self._open:  # a progress line never lands in the middle of a line of tokens
+            self._waiting.append(Text.assemble(*parts))
+        else:
+            super()._line(*parts)
+
+    def stop(self) -> None:
+        with self._lock:
+            for call in self._calls.values():
+                call.done = True
+            self._advance()
+            self._end_line()
+        super().stop()
+
+
+def _progress(quiet: bool, stream: bool) -> Progress:
+    """The live display on standard error; with `stream`, the models' tokens too (even when quiet)."""
+    return StreamingProgress(err, quiet) if stream else Progress(err, quiet)
 
 
 def _parse_retries(values: tuple[str, ...]) -> dict[str, Any]:
@@ -227,7 +341,12 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     sys.exit(outcome.exit_code)
 
 
-MODEL_HELP = f"Model setting, per role if wanted (default: ${MODEL_ENV} or {DEFAULT_MODEL})."
+MODEL_HELP = (
+    "Model: local, scripted, hf:PATH, openai:URL#MODEL, or any provider:model of LangChain's init_chat_model "
+    "(openai:gpt-4o-mini, anthropic:..., ollama:...); per role as ROLE=MODEL,... "
+    f"(default: ${MODEL_ENV} or {DEFAULT_MODEL})."
+)
+STREAM_HELP = "Show the tokens of each model call as they come, after the name of the agent at work."
 DB_HELP = (
     "Checkpoint database: memory, a SQLite path or a postgresql:// URL "
     "(default: $AUTOGENESIS_DB or the user data folder)."
@@ -257,6 +376,7 @@ def main() -> None:
 @click.option("--max-retries", multiple=True, metavar="N|STAGE=N", help="Attempts per stage before escalating.")
 @click.option("--max-iterations", type=click.IntRange(0, 10), default=1, show_default=True, help="Feedback iterations.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--stream", is_flag=True, help=STREAM_HELP)
 def build(
     request: str,
     model: str | None,
@@ -266,6 +386,7 @@ def build(
     max_retries: tuple[str, ...],
     max_iterations: int,
     quiet: bool,
+    stream: bool,
 ) -> None:
     """Build the multi-agent system REQUEST describes ('-' reads it from standard input)."""
     text = _read_request(request)
@@ -279,7 +400,7 @@ def build(
             runner.ensure_new(thread_id)
         except RunError as exc:
             fail(str(exc))
-        progress = Progress(err, quiet)
+        progress = _progress(quiet, stream)
         err.print(f"building thread {thread_id} with model {runner.model_setting}", markup=False)
         try:
             outcome = runner.start(text, thread_id=thread_id, context=context, observer=progress)
@@ -302,6 +423,7 @@ def build(
 )
 @click.option("--max-iterations", type=click.IntRange(0, 10), help="New cap on feedback iterations.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--stream", is_flag=True, help=STREAM_HELP)
 def resume(
     thread_id: str,
     model: str | None,
@@ -309,13 +431,14 @@ def resume(
     max_retries: tuple[str, ...],
     max_iterations: int | None,
     quiet: bool,
+    stream: bool,
 ) -> None:
     """Continue an interrupted run from its last checkpoint, or an escalated one with a higher cap."""
     caps = _parse_retries(max_retries) if max_retries else {}
     if max_iterations is not None:
         caps["max_iterations"] = max_iterations
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
-        progress = Progress(err, quiet)
+        progress = _progress(quiet, stream)
         try:
             outcome = runner.resume(thread_id, observer=progress, caps=caps)
         except ValueError as exc:
@@ -382,7 +505,7 @@ def graph() -> None:
     """Print the pipeline as a Mermaid diagram."""
     from autogenesis.graph import build_graph
 
-    click.echo(build_graph(ScriptedModel()).compile().get_graph().draw_mermaid())
+    click.echo(build_graph(ScriptedChatModel()).compile().get_graph().draw_mermaid())
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -13,8 +14,7 @@ from langgraph.store.base import BaseStore
 from langgraph.types import RetryPolicy
 
 from autogenesis.context import ITERATIONS, Context
-from autogenesis.models.accounting import accounted
-from autogenesis.models.base import StructuredModel, TransientModelError
+from autogenesis.models.base import TransientModelError
 from autogenesis.nodes import control, review
 from autogenesis.nodes._common import as_node
 from autogenesis.nodes.deploy import deploy
@@ -98,7 +98,7 @@ def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
 def _recording_caps(approver: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """`approver`, also writing the caps in force, so the router after it reads the run's current ones."""
 
-    def approve(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+    def approve(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
         return {**approver(state, runtime, model=model), "caps": runtime.context.caps()}
 
     approve.__doc__ = approver.__doc__
@@ -111,7 +111,7 @@ def add_review_loop(
     stage: Stage,
     approver: Callable[..., dict[str, Any]],
     on_approve: str | tuple[Router, list[str]],
-    model: StructuredModel,
+    model: BaseChatModel,
     retry: str | None = None,
     tail: str | None = None,
 ) -> None:
@@ -141,9 +141,8 @@ def after_feedback(state: GenesisState) -> str:
     return "finish"
 
 
-def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, InputState, GenesisState]:
+def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, InputState, GenesisState]:
     """The pipeline, uncompiled: the caller picks the checkpointer. `model` answers every role."""
-    model = accounted(model)
     builder: StateGraph[GenesisState, Context, InputState, GenesisState] = StateGraph(
         GenesisState, context_schema=Context, input_schema=InputState
     )
@@ -208,7 +207,7 @@ def build_graph(model: StructuredModel) -> StateGraph[GenesisState, Context, Inp
 
 
 def compile_graph(
-    model: StructuredModel,
+    model: BaseChatModel,
     *,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     store: BaseStore | None = None,

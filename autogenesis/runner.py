@@ -7,10 +7,15 @@ the caller gets an `Outcome` with a typed status, never a bare exception from th
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, runtime_checkable
+from uuid import UUID
 
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.types import StreamMode
@@ -19,7 +24,8 @@ from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
-from autogenesis.models.base import ModelConfigError, ModelError, StructuredModel
+from autogenesis.models.base import ModelConfigError, ModelError
+from autogenesis.models.chat import answer_text, model_name
 from autogenesis.state import Halt, InputState
 from autogenesis.validation import validate_request
 
@@ -33,12 +39,112 @@ class RunError(Exception):
     """A run cannot be started or resumed as asked (unknown thread, thread exists...)."""
 
 
+@dataclass(frozen=True)
+class Token:
+    """A piece of a model's answer, as the model streams it.
+
+    `call` is the same for every piece of one model call (a node may make several calls, and
+    the tasks of a fan-out share their node's name); `last` marks the call's end.
+    """
+
+    node: str
+    call: str
+    text: str
+    last: bool = False
+
+
 class Observer(Protocol):
     """Receives progress as the graph runs (the CLI's live display implements it)."""
 
     def started(self, node: str) -> None: ...
 
     def finished(self, node: str, update: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class TokenObserver(Observer, Protocol):
+    """An observer that also wants the tokens of each model call as they come.
+
+    `token` is called from the thread making the call: the main thread, or a worker thread
+    when a step runs several tasks at once (a fan-out), so it must be thread-safe.
+    """
+
+    def token(self, token: Token) -> None: ...
+
+
+_T = TypeVar("_T")
+
+
+class _TokenRelay(BaseCallbackHandler):
+    """Hands the tokens of every model call of a run to a `TokenObserver`, labelled by node.
+
+    Its `tap_output_iter`/`tap_output_aiter` make it a streaming handler to LangChain (the
+    `_StreamingCallbackHandler` protocol, as LangGraph's `stream_mode="messages"` handler is), so
+    chat models answer through their `_stream`. Not `stream_mode="messages"` itself: with it
+    LangGraph runs every task in a worker thread so the caller can read chunks meanwhile, and
+    Ctrl-C would then wait for the model call under way to end (forever for a paused call).
+    Here every task runs where it would without tokens (a step's only task in the caller's
+    thread), and a call's node comes from the `langgraph_node` metadata of the runs in a task.
+    """
+
+    def __init__(self, observer: TokenObserver) -> None:
+        self.observer = observer
+        self._nodes: dict[UUID, str] = {}
+        self._streamed: dict[UUID, bool] = {}  # calls that streamed tokens: whether their last one came
+
+    def tap_output_iter(self, run_id: UUID, output: Iterator[_T]) -> Iterator[_T]:
+        return output
+
+    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[_T]) -> AsyncIterator[_T]:
+        return output
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._nodes[run_id] = str((metadata or {}).get("langgraph_node", ""))
+
+    def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        node = self._nodes.get(run_id)
+        if node is None:
+            return
+        text, last = token if isinstance(token, str) else "", False
+        if isinstance(chunk, ChatGenerationChunk) and isinstance(chunk.message, AIMessageChunk):
+            message = chunk.message
+            # A model answering through a tool call streams the call's arguments, not content.
+            text = str(message.text) + "".join(c.get("args") or "" for c in message.tool_call_chunks)
+            last = message.chunk_position == "last"
+        self._streamed[run_id] = last
+        self.observer.token(Token(node, str(run_id), text, last))
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        node, ended = self._nodes.pop(run_id, None), self._streamed.pop(run_id, None)
+        if node is None or ended:
+            return
+        if ended is False:  # streamed without a closing chunk
+            self.observer.token(Token(node, str(run_id), "", last=True))
+            return
+        generation = response.generations[0][0] if response.generations and response.generations[0] else None
+        if isinstance(generation, ChatGeneration) and isinstance(generation.message, AIMessage):
+            # A model that cannot stream: its whole answer, as one last piece.
+            self.observer.token(Token(node, str(run_id), answer_text(generation.message), last=True))
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        node, ended = self._nodes.pop(run_id, None), self._streamed.pop(run_id, None)
+        if node is not None and ended is False:  # close the line of a call cut short
+            self.observer.token(Token(node, str(run_id), "", last=True))
 
 
 class _Silent:
@@ -92,10 +198,10 @@ def with_caps(context: Context, caps: Mapping[str, Any]) -> Context:
 class Runner:
     """Runs builds over one persistence backend with one model."""
 
-    def __init__(self, persistence: Persistence, model: StructuredModel, *, model_setting: str = "") -> None:
+    def __init__(self, persistence: Persistence, model: BaseChatModel, *, model_setting: str = "") -> None:
         self.persistence = persistence
         self.registry = RunRegistry(persistence.store)
-        self.model_setting = model_setting or model.name
+        self.model_setting = model_setting or model_name(model)
         self.app = compile_graph(model, checkpointer=persistence.checkpointer, store=persistence.store)
 
     def ensure_new(self, thread_id: str) -> None:
@@ -175,9 +281,12 @@ class Runner:
         try:
             # "sync": each step's checkpoint is on disk before the next step starts, so a kill -9
             # loses at most the step under way (the default "async" may lose several).
+            run_config = config
+            if isinstance(observer, TokenObserver):
+                run_config = {**config, "callbacks": [_TokenRelay(observer)]}
             stream: Any = self.app.stream(
                 start_input,
-                config,
+                run_config,
                 context=context,
                 stream_mode=_STREAM_MODES,
                 durability="sync",

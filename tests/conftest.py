@@ -139,6 +139,12 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=20)
 
 
+@pytest.fixture(scope="session")
+def stop_group() -> Callable[[subprocess.Popen[bytes]], None]:
+    """Stops a process started with `start_new_session=True`, and everything it started."""
+    return _stop_group
+
+
 @contextmanager
 def _serve(project: Path, log_dir: Path, env: Mapping[str, str]) -> Iterator[str]:
     """Run `langgraph dev` offline for `project` (its langgraph.json) on a free loopback port."""
@@ -196,8 +202,8 @@ def _no_real_model_by_accident(request: pytest.FixtureRequest, monkeypatch: pyte
 
     monkeypatch.setenv("AUTOGENESIS_MODEL", "scripted")
 
-    def refuse(name: str) -> Callable[[str], object]:
-        def factory(argument: str) -> object:
+    def refuse(name: str) -> Callable[..., object]:
+        def factory(*args: object, **kwargs: object) -> object:
             pytest.fail(f"test {request.node.nodeid} reached the real model provider {name!r}; mark it real_model")
 
         return factory
@@ -205,3 +211,5 @@ def _no_real_model_by_accident(request: pytest.FixtureRequest, monkeypatch: pyte
     for name in registry.providers():
         if name != "scripted":
             monkeypatch.setitem(registry._PROVIDERS, name, refuse(name))
+    # Every provider:model setting goes through this one function.
+    monkeypatch.setattr(registry, "_init_chat_model", refuse("init_chat_model"))

@@ -1,14 +1,14 @@
-"""Model providers and structured output."""
+"""Models are LangChain chat models: settings name them, `chat.generate` asks them for validated objects."""
 
 from autogenesis.models.base import (
     Example,
     ModelConfigError,
     ModelError,
     Prompt,
-    StructuredModel,
     TransientModelError,
 )
 from autogenesis.models.catalog import describe_models
+from autogenesis.models.chat import generate
 from autogenesis.models.registry import (
     DEFAULT_MODEL,
     MODEL_ENV,
@@ -17,7 +17,7 @@ from autogenesis.models.registry import (
     register_provider,
     resolve_model,
 )
-from autogenesis.models.scripted import ScriptedModel, UnexpectedCall
+from autogenesis.models.scripted import ScriptedChatModel, UnexpectedCall
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -27,11 +27,11 @@ __all__ = [
     "ModelError",
     "Prompt",
     "RoleRouter",
-    "ScriptedModel",
-    "StructuredModel",
+    "ScriptedChatModel",
     "TransientModelError",
     "UnexpectedCall",
     "describe_models",
+    "generate",
     "model_setting",
     "register_provider",
     "resolve_model",

@@ -7,15 +7,11 @@ in the same block carries them as `load_s`, apart from `latency_s`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
-from autogenesis.models.base import Prompt, StructuredModel, T
 from autogenesis.state import ModelCall
 
 #: A monotonic clock in seconds; injectable so tests can time loads without waiting.
@@ -64,44 +60,3 @@ def record(call: ModelCall) -> None:
 def estimate_tokens(text: str) -> int:
     """A provider-independent token estimate (about four characters a token)."""
     return max(1, len(text) // 4) if text else 0
-
-
-class Accounted:
-    """Wraps a model that does not record its own calls, recording an estimate for each.
-
-    A wrapped model with a `prepare() -> float` method (load it, return the seconds spent) is
-    prepared before each call's latency is timed, and the load is charged as `load_s`.
-    """
-
-    def __init__(self, model: StructuredModel, clock: Clock = time.perf_counter) -> None:
-        self.model = model
-        self.name = model.name
-        self.clock = clock
-
-    def generate(self, schema: type[T], prompt: Prompt) -> T:
-        prepare: Callable[[], float] | None = getattr(self.model, "prepare", None)
-        if prepare is not None:
-            charge_load(prepare())
-        started = self.clock()
-        result = self.model.generate(schema, prompt)
-        record(
-            ModelCall(
-                role=prompt.role,
-                model=self.name,
-                prompt_tokens=estimate_tokens(prompt.render()),
-                completion_tokens=estimate_tokens(_as_json(result)),
-                latency_s=round(self.clock() - started, 6),
-            )
-        )
-        return result
-
-
-def _as_json(obj: BaseModel) -> str:
-    return obj.model_dump_json()
-
-
-def accounted(model: StructuredModel) -> StructuredModel:
-    """`model` behind the accounting point, unless it records its own calls (exact token counts)."""
-    if getattr(model, "records_calls", False) or isinstance(model, Accounted):
-        return model
-    return Accounted(model)

@@ -1,10 +1,10 @@
-"""The model interface every agent uses: produce a validated pydantic object for a role."""
+"""What an agent asks of a model (`Prompt`, `Example`) and how a model call fails."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,17 +43,6 @@ class Prompt:
             )
         parts.append(self.input.strip())
         return "\n\n".join(p for p in parts if p)
-
-
-@runtime_checkable
-class StructuredModel(Protocol):
-    """Anything that turns a prompt into a validated instance of `schema`."""
-
-    name: str
-
-    def generate(self, schema: type[T], prompt: Prompt) -> T:
-        """Return an instance of `schema` answering `prompt`; raise ModelError when it cannot."""
-        ...
 
 
 class ModelError(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,21 @@ PROVIDER_HELP = {
     "scripted": "deterministic fake model for tests and demos (scripted[:options])",
     "local": "embedded Gemma 3 270M, converted once into the user cache (local)",
     "hf": "a local transformers model folder (hf:PATH)",
-    "endpoint": "Hugging Face TGI / Inference Endpoint, JSON-schema grammar (endpoint:URL)",
-    "openai": "OpenAI-compatible server: vLLM, Ollama, llama.cpp (openai:URL[#model])",
+    "huggingface": "a repository already in the Hugging Face cache, run locally (huggingface:REPO)",
+    "openai": "OpenAI (openai:MODEL) or an OpenAI-compatible server: vLLM, Ollama, llama.cpp (openai:URL[#model])",
 }
+
+#: The `init_chat_model` providers `autogenesis models` lists, with the package each one needs.
+CHAT_PROVIDERS = {
+    "anthropic": "langchain_anthropic",
+    "ollama": "langchain_ollama",
+    "google_genai": "langchain_google_genai",
+    "mistralai": "langchain_mistralai",
+}
+
+
+def _installed(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
 
 
 def _size(path: Path) -> int:
@@ -30,7 +43,7 @@ def describe_models() -> list[dict[str, Any]]:
     incomplete row is an interrupted conversion (safe to delete; it is redone on first use).
     """
     from autogenesis.models.local import MARKER, cache_root, local_model_dir
-    from autogenesis.models.registry import DEFAULT_MODEL, providers
+    from autogenesis.models.registry import DEFAULT_MODEL, EXTRAS, providers
 
     rows: list[dict[str, Any]] = [
         {
@@ -40,6 +53,16 @@ def describe_models() -> list[dict[str, Any]]:
             "default": DEFAULT_MODEL.partition(":")[0] == name,
         }
         for name in providers()
+    ]
+    rows += [
+        {
+            "kind": "provider",
+            "name": name,
+            "description": f"{name}:MODEL through LangChain's init_chat_model"
+            + ("" if _installed(package) else f" (not installed: pip install 'autogenesis[{EXTRAS[name]}]')"),
+            "default": False,
+        }
+        for name, package in CHAT_PROVIDERS.items()
     ]
     models = cache_root() / "models"
     try:

@@ -32,10 +32,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from autogenesis.models.accounting import Clock, charge_load
-from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt, T
-from autogenesis.models.render import grammar_document, render_fewshot, render_messages, to_json
-from autogenesis.models.structured import Completion, GenerationOptions, StructuredGenerator
+from autogenesis.models.accounting import Clock
+from autogenesis.models.base import Example, ModelConfigError, ModelError, Prompt
+from autogenesis.models.render import grammar_document, render_fewshot, render_messages
 
 #: Torch threads for local decoding (`AUTOGENESIS_THREADS` overrides; default: all cores).
 THREADS_ENV = "AUTOGENESIS_THREADS"
@@ -430,6 +429,24 @@ class Decoded:
     completion_tokens: int
 
 
+def chat_template_text(tokenizer: Any, turns: list[dict[str, str]]) -> str:
+    """`turns` (`role`/`content` dicts) through the tokenizer's chat template, ready for the answer.
+
+    Templates without a system role get the system text folded into the first user turn.
+    """
+    try:
+        return str(tokenizer.apply_chat_template(turns, add_generation_prompt=True, tokenize=False))
+    except Exception:  # templates raise their own errors (jinja's, or a ValueError) for a system turn
+        if not turns or turns[0]["role"] != "system":
+            raise
+        system, rest = turns[0]["content"], list(turns[1:])
+        if rest and rest[0]["role"] == "user":
+            rest[0] = {"role": "user", "content": f"{system}\n\n{rest[0]['content']}"}
+        else:
+            rest.insert(0, {"role": "user", "content": system})
+        return str(tokenizer.apply_chat_template(rest, add_generation_prompt=True, tokenize=False))
+
+
 class Engine:
     """A loaded model and tokenizer, with per-schema compiled grammars; one decode at a time."""
 
@@ -471,7 +488,10 @@ class Engine:
 
     def grammar(self, schema: type[BaseModel], examples: tuple[Example, ...] = ()) -> Any:
         """The schema's compiled JSON grammar, compiled once per schema and list caps (~0.1 s)."""
-        doc = grammar_document(schema, examples)
+        return self.grammar_for(grammar_document(schema, examples))
+
+    def grammar_for(self, doc: str) -> Any:
+        """The compiled grammar of a JSON schema document, compiled once per document."""
         compiled = self._grammars.get(doc)
         if compiled is None:
             compiled = self.compiler().compile_json_schema(doc, any_whitespace=False, strict_mode=True)
@@ -501,14 +521,7 @@ class Engine:
 
     def encode(self, prompt: Prompt, schema: type[BaseModel]) -> Any:
         if self.chat:
-            messages = render_messages(prompt, schema)
-            try:
-                text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-            except Exception:  # templates without a system role: fold it into the first user turn
-                merged = [{"role": "user", "content": f"{messages[0]['content']}\n\n{messages[1]['content']}"}]
-                text = self.tokenizer.apply_chat_template(
-                    merged + messages[2:], add_generation_prompt=True, tokenize=False
-                )
+            text = chat_template_text(self.tokenizer, render_messages(prompt, schema))
             return self.tokenizer(text, return_tensors="pt", add_special_tokens=False).input_ids
         return self.tokenizer(render_fewshot(prompt, schema), return_tensors="pt").input_ids
 
@@ -551,85 +564,3 @@ class Engine:
         if completion and int(new[-1]) in stops:
             new = new[:-1]
         return Decoded(self.tokenizer.decode(new, skip_special_tokens=True), int(input_ids.shape[1]), completion)
-
-
-def budget_for(engine: Engine, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> int:
-    """New-token budget: the option if set, else twice the longest worked example (bounded)."""
-    if options.max_tokens:
-        return options.max_tokens
-    if not prompt.examples:
-        return DEFAULT_BUDGET
-    longest = max(len(engine.tokenizer(to_json(e.output), add_special_tokens=False).input_ids) for e in prompt.examples)
-    return max(MIN_BUDGET, min(MAX_BUDGET, 2 * longest + 48))
-
-
-_prepare_lock = threading.Lock()
-
-
-class TransformersModel(StructuredGenerator):
-    """A local transformers causal LM with grammar-constrained structured output."""
-
-    def __init__(
-        self,
-        name: str,
-        folder: str | None = None,
-        options: GenerationOptions | None = None,
-        clock: Clock = time.perf_counter,
-    ) -> None:
-        super().__init__(options)
-        self.name = name
-        self.folder = folder  # None: the embedded model, converted on first use
-        self.clock = clock
-
-    def engine(self) -> Engine:
-        return _local_engine() if self.folder is None else load_engine(self.folder)
-
-    def loaded(self) -> bool:
-        """Whether the model is in memory already (no conversion or load before the next call)."""
-        folder = self.folder if self.folder is not None else str(local_model_dir())
-        return is_loaded(folder)
-
-    def prepare(self) -> float:
-        """Convert (embedded model, first use) and load the model; the seconds this call spent doing it."""
-        # Parallel calls (fan-out nodes) wait here for one load, and only that one is charged.
-        with _prepare_lock:
-            if self.loaded():
-                return 0.0
-            started = self.clock()
-            self.engine()
-            return round(self.clock() - started, 6)
-
-    def generate(self, schema: type[T], prompt: Prompt) -> T:
-        # Loaded before the call's latency clock starts, and charged to the call as `load_s`.
-        charge_load(self.prepare())
-        return super().generate(schema, prompt)
-
-    def complete(self, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> Completion:
-        engine = self.engine()
-        ids = engine.encode(prompt, schema)
-        decoded = engine.decode(
-            ids,
-            grammar=engine.grammar(schema, prompt.examples),
-            budget=budget_for(engine, schema, prompt, options),
-            temperature=options.temperature,
-        )
-        return Completion(decoded.text, decoded.prompt_tokens, decoded.completion_tokens, constrained=True)
-
-
-def local_provider(argument: str) -> TransformersModel:
-    """`local`: the embedded Gemma 3 270M (no argument)."""
-    if argument.strip():
-        raise ModelConfigError(f"'local' takes no argument (got {argument!r}); use hf:PATH for a model folder")
-    return TransformersModel("local")
-
-
-def hf_provider(argument: str) -> TransformersModel:
-    """`hf:PATH`: a local transformers model folder (offline)."""
-    if not argument.strip():
-        raise ModelConfigError("hf: needs a model folder, e.g. hf:/models/qwen2.5-0.5b-instruct")
-    folder = Path(argument.strip()).expanduser()
-    if not folder.is_dir():
-        raise ModelConfigError(f"model folder {str(folder)!r} (from hf:{argument}) does not exist")
-    if not (folder / "config.json").is_file():
-        raise ModelConfigError(f"{str(folder)!r} is not a transformers model folder (no config.json)")
-    return TransformersModel(f"hf:{folder}", str(folder.resolve()))

@@ -13,10 +13,16 @@ import stat
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from autogenesis.drafts import (
     AgentDraft,
@@ -30,6 +36,7 @@ from autogenesis.drafts import (
     TuningDraft,
     Verdict,
 )
+from autogenesis.models.accounting import estimate_tokens
 from autogenesis.models.base import ModelError, Prompt, T
 from autogenesis.text import request_clauses, words
 
@@ -154,6 +161,99 @@ class ScriptedModel:
     def count(self) -> Counter[str]:
         """How many calls each role received."""
         return Counter(self.calls)
+
+
+class ScriptedChatModel(BaseChatModel):
+    """The scripted model as a LangChain chat model: same scripts, answered as JSON messages.
+
+    It answers the `generate` call under way (`autogenesis.models.chat.current_request()`), whose
+    prompt carries the role and the objects the answer is built from; called any other way it
+    raises `UnexpectedCall`. Scripting keywords are those of `ScriptedModel`.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    #: Pieces each answer is streamed in (tests of `stream_mode="messages"` see several tokens).
+    stream_pieces: int = 3
+    _script: ScriptedModel = PrivateAttr()
+
+    def __init__(self, script: ScriptedModel | None = None, **scripting: Any) -> None:
+        fields = {k: scripting.pop(k) for k in list(scripting) if k in type(self).model_fields}
+        super().__init__(**fields)
+        self._script = script if script is not None else ScriptedModel(**scripting)
+
+    @classmethod
+    def from_spec(cls, options: str) -> ScriptedChatModel:
+        """Build from the CLI form `scripted[:key=value,...]` (see `ScriptedModel.from_spec`)."""
+        return cls(ScriptedModel.from_spec(options))
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    @property
+    def calls(self) -> list[str]:
+        return self._script.calls
+
+    def count(self) -> Counter[str]:
+        """How many calls each role received."""
+        return self._script.count()
+
+    def assert_consumed(self) -> None:
+        """Fail when scripted responses or finite rejections were never used."""
+        self._script.assert_consumed()
+
+    def _answer(self, messages: list[BaseMessage]) -> tuple[str, int]:
+        from autogenesis.models.chat import current_request
+
+        request = current_request()
+        if request is None:
+            raise UnexpectedCall("the scripted model answers only autogenesis.models.chat.generate calls")
+        answer = self._script.generate(request.schema, request.prompt)
+        prompt_tokens = estimate_tokens("\n".join(str(m.content) for m in messages))
+        return answer.model_dump_json(), prompt_tokens
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text, prompt_tokens = self._answer(messages)
+        completion_tokens = estimate_tokens(text)
+        usage = UsageMetadata(
+            input_tokens=prompt_tokens, output_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
+        )
+        message = AIMessage(content=text, usage_metadata=usage, response_metadata={"model_name": "scripted"})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        text, prompt_tokens = self._answer(messages)
+        size = max(1, -(-len(text) // self.stream_pieces))
+        pieces = [text[i : i + size] for i in range(0, len(text), size)]
+        for index, piece in enumerate(pieces):
+            # Usage is summed over chunks: the prompt is counted once, on the first.
+            prompt_part = prompt_tokens if index == 0 else 0
+            usage = UsageMetadata(
+                input_tokens=prompt_part,
+                output_tokens=estimate_tokens(piece),
+                total_tokens=prompt_part + estimate_tokens(piece),
+            )
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece, usage_metadata=usage))
+
+    def with_structured_output(
+        self, schema: dict[str, Any] | type, *, include_raw: bool = False, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        from autogenesis.models.chat import json_structured_output
+
+        return json_structured_output(self, schema, include_raw=include_raw, **kwargs)
 
 
 def _is_pipe(fd: int) -> bool:

@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
 from autogenesis.models.accounting import collecting
-from autogenesis.models.base import StructuredModel
 from autogenesis.state import Event, GenesisState
 
 NodeFn = Callable[..., dict[str, Any]]
@@ -22,7 +22,7 @@ class Node(Protocol):
     def __call__(self, state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]: ...
 
 
-def as_node(name: str, fn: NodeFn, model: StructuredModel) -> Node:
+def as_node(name: str, fn: NodeFn, model: BaseChatModel) -> Node:
     """Bind `model` to a node function and record its model calls and a `done` event in its update.
 
     Everything a node returns lands in state only when it completes, so a node interrupted

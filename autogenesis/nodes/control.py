@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
-from autogenesis.models.base import StructuredModel
 from autogenesis.state import MAX_REQUEST_CHARS, Event, GenesisState, Halt
 from autogenesis.validation import InvalidRequest, validate_request
 
 
-def intake(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def intake(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Check the request before any agent sees it; a bad one ends the run with `error:intake`."""
     try:
         request = validate_request(state.get("request"), limit=MAX_REQUEST_CHARS)
@@ -28,19 +28,19 @@ def intake(state: GenesisState, runtime: Runtime[Context], *, model: StructuredM
     }
 
 
-def escalate(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def escalate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """End the run: a stage's approver rejected its work as many times as the cap allows."""
     last = state["reviews"][-1]
     detail = f"{last.attempt} attempts rejected; last reasons: {'; '.join(last.reasons) or 'none given'}"
     return _halt(Halt(kind="escalated", stage=last.stage, detail=detail))
 
 
-def iterate(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def iterate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Start the next design iteration from the feedback, with fresh attempt counters."""
     return {"iteration": state.get("iteration", 0) + 1, "attempts": dict.fromkeys(state.get("attempts", {}), 0)}
 
 
-def finish(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def finish(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """End the run: every stage approved and the project deployed."""
     deployment = state["deployment"]
     return _halt(Halt(kind="approved", detail=f"deployed version {deployment.version} to {deployment.path}"))

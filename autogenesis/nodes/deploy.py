@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
 from autogenesis.deploy import write_project
-from autogenesis.models.base import StructuredModel
 from autogenesis.state import GenesisState
 
 
-def deploy(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def deploy(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Write the approved project to the output folder as a new version (idempotent per run)."""
     run_id = str(get_config().get("configurable", {}).get("thread_id", "unthreaded"))
     deployment = write_project(state["project"], runtime.context.out_dir, run_id=run_id)

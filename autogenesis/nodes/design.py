@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.build import blueprint_from_draft
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import BlueprintDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
 from autogenesis.state import GenesisState
 from autogenesis.text import stems
 
 
-def design(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Draft a blueprint from the specification and the last rejection or user feedback, if any."""
     feedback = rejection_feedback(state)
     if not feedback and state.get("iteration", 0) and "feedback" in state:
         feedback = state["feedback"].improvements
-    draft = model.generate(BlueprintDraft, prompts.render(state["spec"], feedback))
+    draft = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
     blueprint = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
     return {"blueprint": blueprint, **next_attempt(state, "design")}
 

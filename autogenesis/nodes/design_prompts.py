@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 from typing_extensions import TypedDict
@@ -11,7 +12,7 @@ from typing_extensions import TypedDict
 from autogenesis.blueprint.ir import AgentSpec, Blueprint
 from autogenesis.context import Context
 from autogenesis.drafts import PromptDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import attempt, next_attempt
 from autogenesis.prompts import design_prompts as prompts
 from autogenesis.state import AgentPrompt, GenesisState
@@ -43,7 +44,7 @@ def agents_to_prompt(state: GenesisState) -> list[AgentSpec]:
     ]
 
 
-def design_prompts(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def design_prompts(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Start one prompt-design attempt: count it; `send_prompt_tasks` fans the work out."""
     return next_attempt(state, "design_prompts")
 
@@ -66,10 +67,10 @@ def send_prompt_tasks(state: GenesisState) -> list[Send] | str:
     return tasks or "review_design_prompts"
 
 
-def write_prompt(task: PromptTask, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def write_prompt(task: PromptTask, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Write the system prompt of one agent."""
     blueprint, agent = task["blueprint"], task["agent"]
-    draft = model.generate(PromptDraft, prompts.render(blueprint, agent, task["feedback"]))
+    draft = generate(model, PromptDraft, prompts.render(blueprint, agent, task["feedback"]))
     prompt = AgentPrompt(
         agent=agent.slug,
         system_prompt=draft.system_prompt.strip(),

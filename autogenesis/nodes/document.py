@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.mermaid import to_mermaid
 from autogenesis.context import Context
 from autogenesis.drafts import DocsDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.nodes.design_prompts import current_prompts
 from autogenesis.prompts import document as prompts
 from autogenesis.state import Documentation, GenesisState
 
 
-def document(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def document(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Write the generated system's documentation and render it into the project."""
     blueprint = state["blueprint"]
-    draft = model.generate(DocsDraft, prompts.render(blueprint, rejection_feedback(state)))
+    draft = generate(model, DocsDraft, prompts.render(blueprint, rejection_feedback(state)))
     docs = Documentation(
         overview=draft.overview.strip(),
         user_guide=draft.user_guide.strip(),

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
 from autogenesis.drafts import FeedbackDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import feedback as prompts
 from autogenesis.state import Feedback, GenesisState
 
 
-def feedback(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def feedback(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Reflect on the tests and metrics; decide whether another design iteration is needed."""
     prompt = prompts.render(state["request"], state["test_report"], state["metrics"], rejection_feedback(state))
-    draft = model.generate(FeedbackDraft, prompt)
+    draft = generate(model, FeedbackDraft, prompt)
     result = Feedback(summary=draft.summary.strip(), improvements=tuple(draft.improvements), iterate=draft.iterate)
     return {"feedback": result, **next_attempt(state, "feedback")}
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.verify import scan_project
 from autogenesis.context import Context
-from autogenesis.models.base import StructuredModel
 from autogenesis.nodes._common import next_attempt
 from autogenesis.nodes.design_prompts import current_prompts
 from autogenesis.state import GeneratedProject, GenesisState
 
 
-def generate(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def generate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Render the project deterministically; the model's text enters it only as prompts and literals."""
     blueprint = state["blueprint"]
     files = render_project(blueprint, current_prompts(state), state.get("documentation"))

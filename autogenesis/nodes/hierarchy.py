@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.hierarchy import add_approvers, workers_needing_approvers
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import CriteriaDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import hierarchy as prompts
 from autogenesis.state import GenesisState
 
 
-def hierarchy(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def hierarchy(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Add an approver to each unreviewed worker; the model writes each approver's criteria."""
     blueprint = state["blueprint"]
     feedback = rejection_feedback(state)
     criteria = {
-        worker.slug: model.generate(CriteriaDraft, prompts.render(worker, feedback)).criteria
+        worker.slug: generate(model, CriteriaDraft, prompts.render(worker, feedback)).criteria
         for worker in workers_needing_approvers(blueprint)
     }
     reviewed = add_approvers(blueprint, criteria, max_retries=runtime.context.generated_retries)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
-from autogenesis.models.base import StructuredModel
 from autogenesis.nodes._common import next_attempt
 from autogenesis.sandbox import run_project_tests
 from autogenesis.state import GenesisState
@@ -15,7 +15,7 @@ from autogenesis.state import GenesisState
 _MAX_REPORTED_FAILURES = 5
 
 
-def integrate(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def integrate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Install the generated project in a sandbox, run its tests and keep the report."""
     report = run_project_tests(
         state["project"].files,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.ir import Blueprint
 from autogenesis.context import Context
 from autogenesis.drafts import TuningDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.nodes.design_prompts import current_prompts
 from autogenesis.prompts import optimize as prompts
@@ -40,11 +41,11 @@ def _better(candidate: Metrics, baseline: Metrics) -> bool:
     )
 
 
-def optimize(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def optimize(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Try the model's proposed retry cap in the sandbox; keep whichever configuration measures better."""
     blueprint, texts = state["blueprint"], current_prompts(state)
     baseline = measure(blueprint, texts, state["test_report"], "baseline")
-    proposal = model.generate(TuningDraft, prompts.render(baseline, rejection_feedback(state)))
+    proposal = generate(model, TuningDraft, prompts.render(baseline, rejection_feedback(state)))
     reviews = tuple(pair.model_copy(update={"max_retries": proposal.max_retries}) for pair in blueprint.reviews)
     variant_blueprint = blueprint.model_copy(update={"reviews": reviews})
     update: dict[str, Any] = next_attempt(state, "optimize")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
 from autogenesis.drafts import Verdict
-from autogenesis.models.base import Prompt, StructuredModel
+from autogenesis.models.base import Prompt
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import attempt
 from autogenesis.prompts import review as prompts
 from autogenesis.state import Event, GenesisState, Review, Stage
@@ -22,7 +24,7 @@ Work = Callable[[GenesisState], str]
 def make_approver(stage: Stage, checks: Checks, work: Work) -> Callable[..., dict[str, Any]]:
     """An approver node for `stage`: reject on failed checks without asking a model, else ask one."""
 
-    def approve(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+    def approve(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
         number = attempt(state, stage)
         problems = checks(state)
         if problems:
@@ -35,7 +37,7 @@ def make_approver(stage: Stage, checks: Checks, work: Work) -> Callable[..., dic
     return approve
 
 
-def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Judge each prompt written in this attempt on its own; rejected agents get a new prompt."""
     number = attempt(state, "design_prompts")
     blueprint = state["blueprint"]
@@ -63,14 +65,14 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Str
     return {"reviews": [review], "events": [verdict_event(review)]}
 
 
-def judge(model: StructuredModel, prompt: Prompt, stage: Stage, number: int) -> Review:
+def judge(model: BaseChatModel, prompt: Prompt, stage: Stage, number: int) -> Review:
     """The model's verdict on work that passed the checks.
 
     A rejection none of whose reasons says a word the worked examples did not say is about the
     examples, not this work (small models copy them, sometimes with a word changed): it is
     recorded and the checks' pass stands.
     """
-    verdict = model.generate(Verdict, prompt)
+    verdict = generate(model, Verdict, prompt)
     example_words = stems(" ".join(f"{ex.input} {ex.output.model_dump_json()}" for ex in prompt.examples))
     if not verdict.approved and verdict.reasons and all(stems(r) <= example_words for r in verdict.reasons):
         ignored = "; ".join(verdict.reasons)

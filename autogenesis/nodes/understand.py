@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.ir import Scenario
 from autogenesis.context import Context
 from autogenesis.drafts import SpecDraft
-from autogenesis.models.base import StructuredModel
+from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import understand as prompts
 from autogenesis.state import GenesisState, Specification
@@ -19,9 +20,9 @@ from autogenesis.text import request_clauses, stems
 MAX_CAPABILITIES = 10
 
 
-def understand(state: GenesisState, runtime: Runtime[Context], *, model: StructuredModel) -> dict[str, Any]:
+def understand(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
     """Restate the request as a specification, addressing the last rejection if any."""
-    draft = model.generate(SpecDraft, prompts.render(state["request"], rejection_feedback(state)))
+    draft = generate(model, SpecDraft, prompts.render(state["request"], rejection_feedback(state)))
     spec = Specification(
         goal=draft.goal.strip(),
         capabilities=with_request_clauses(state["request"], draft.capabilities),

@@ -1,9 +1,10 @@
 """The small, stable runtime every generated system imports.
 
 Generated projects depend on `autogenesis` for three things, so that each protection lives
-in one place and improves for every generated system at once: the model providers (the same
-`--model` settings as AutoGenesis), the review loop with its retry cap and escalation, and the
-recursion limit derived from those caps. Everything else is in the generated project itself.
+in one place and improves for every generated system at once: the chat model a `--model` setting
+names (the same settings as AutoGenesis) and its validated structured output, the review loop
+with its retry cap and escalation, and the recursion limit derived from those caps.
+Everything else is in the generated project itself.
 """
 
 from autogenesis.drafts import Verdict

@@ -6,11 +6,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.types import interrupt
 from pydantic import BaseModel, ConfigDict, Field
 
 from autogenesis.drafts import Verdict
-from autogenesis.models.base import Prompt, StructuredModel
+from autogenesis.models.base import Prompt
+from autogenesis.models.chat import generate
 from autogenesis.models.scripted import DEFAULT_BY_SCHEMA
 
 #: How much of one state field an agent sees; keeps prompts bounded however long a run gets.
@@ -52,7 +54,7 @@ def _rejections(state: Mapping[str, Any], agent: str) -> tuple[str, ...]:
 
 
 def run_agent(
-    model: StructuredModel,
+    model: BaseChatModel,
     *,
     agent: str,
     system_prompt: str,
@@ -67,10 +69,10 @@ def run_agent(
         feedback=_rejections(state, agent),
         data={"agent": agent, "state": {name: state.get(name) for name in reads}},
     )
-    return model.generate(AgentOutput, prompt).text
+    return generate(model, AgentOutput, prompt).text
 
 
-def review(model: StructuredModel, *, approver: str, criteria: str, output: str, system_prompt: str = "") -> Verdict:
+def review(model: BaseChatModel, *, approver: str, criteria: str, output: str, system_prompt: str = "") -> Verdict:
     """An approver's verdict on `output` against `criteria`."""
     task = system_prompt or "You review another agent's work. Approve it only if it meets every criterion."
     prompt = Prompt(
@@ -79,7 +81,7 @@ def review(model: StructuredModel, *, approver: str, criteria: str, output: str,
         input=output,
         data={"approver": approver, "criteria": criteria, "output": output},
     )
-    return model.generate(Verdict, prompt)
+    return generate(model, Verdict, prompt)
 
 
 def review_update(worker: str, verdict: Verdict) -> dict[str, Any]:
@@ -91,7 +93,7 @@ def review_update(worker: str, verdict: Verdict) -> dict[str, Any]:
 
 
 def choose(
-    model: StructuredModel,
+    model: BaseChatModel,
     *,
     agent: str,
     system_prompt: str,
@@ -107,7 +109,7 @@ def choose(
         input=format_fields(state, reads),
         data={"agent": agent, "options": list(options)},
     )
-    option = model.generate(Choice, prompt).option
+    option = generate(model, Choice, prompt).option
     if option in options:
         return option
     trimmed = {o.strip().lower(): o for o in options}

@@ -31,7 +31,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk import get_sync_client
 
-from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis import Context, ScriptedChatModel, build_graph
 
 pytestmark = pytest.mark.slow
 
@@ -244,7 +244,7 @@ REQUEST = "a helpdesk that triages tickets, drafts replies and has a reviewer ap
 
 @pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 900)
 def test_every_command_of_a_generated_readme_works_after_its_install(fresh_venv: FreshVenv, tmp_path: Path) -> None:
-    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path / "out"))
     config = {"configurable": {"thread_id": "newcomer"}, "recursion_limit": ctx.recursion_limit()}
     out = app.invoke({"request": REQUEST}, config, context=ctx)

@@ -13,13 +13,13 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk import get_sync_client
 
-from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis import Context, ScriptedChatModel, build_graph
 from autogenesis.use_cases import USE_CASES
 
 
 @pytest.mark.parametrize("case", sorted(USE_CASES))
 def test_use_case_builds_a_tested_deployed_runnable_project(case: str, tmp_path: Path) -> None:
-    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path))
     config = {"configurable": {"thread_id": case}, "recursion_limit": ctx.recursion_limit()}
     out = app.invoke({"request": USE_CASES[case]}, config, context=ctx)
@@ -54,7 +54,7 @@ def test_use_case_builds_a_tested_deployed_runnable_project(case: str, tmp_path:
 def test_a_generated_project_serves_under_langgraph_dev(
     langgraph_dev: Callable[..., AbstractContextManager[str]], tmp_path: Path
 ) -> None:
-    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path / "out"))
     config = {"configurable": {"thread_id": "serve"}, "recursion_limit": ctx.recursion_limit()}
     out = app.invoke({"request": USE_CASES["project_management"]}, config, context=ctx)

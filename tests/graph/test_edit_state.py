@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis import Context, build_graph
 from autogenesis.checkpoints import open_persistence
 from autogenesis.checkpoints.serde import serializer
+from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.runner import RunError, Runner
 from autogenesis.state import REVIEWED_STAGES
 
@@ -18,7 +19,7 @@ HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer a
 
 
 def _finished_build(tmp_path: Path) -> tuple[Any, Context, dict[str, Any]]:
-    app = build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver(serde=serializer()))
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver(serde=serializer()))
     ctx = Context(out_dir=str(tmp_path / "out"))
     config = {"configurable": {"thread_id": "t"}, "recursion_limit": ctx.recursion_limit()}
     assert app.invoke({"request": HELPDESK}, config, context=ctx)["status"] == "approved"
@@ -56,7 +57,7 @@ def test_a_run_continued_from_an_edited_approved_design_deploys_the_edit(tmp_pat
 
 
 def test_caps_are_kept_in_state_for_the_routers(tmp_path: Path) -> None:
-    app = build_graph(ScriptedModel(reject={"design": 5})).compile(checkpointer=InMemorySaver())
+    app = build_graph(ScriptedChatModel(reject={"design": 5})).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path), max_retries={"design": 2}, max_iterations=0)
     config = {"configurable": {"thread_id": "c"}, "recursion_limit": ctx.recursion_limit()}
     out = app.invoke({"request": HELPDESK}, config, context=ctx)
@@ -69,21 +70,21 @@ def test_caps_are_kept_in_state_for_the_routers(tmp_path: Path) -> None:
 def test_resume_with_a_higher_cap_continues_an_escalated_run(db: str, tmp_path: Path) -> None:
     target = "memory" if db == "memory" else str(tmp_path / "runs.db")
     with open_persistence(target) as persistence:
-        rejecting = Runner(persistence, ScriptedModel(reject={"design": 2}))
+        rejecting = Runner(persistence, ScriptedChatModel(reject={"design": 2}))
         first = rejecting.start(
             HELPDESK, thread_id="e", context=Context(out_dir=str(tmp_path / "out"), max_retries={"design": 2})
         )
         assert (first.status, first.state["attempts"]["design"]) == ("escalated:design", 2)
 
-        again = Runner(persistence, ScriptedModel()).resume("e")
+        again = Runner(persistence, ScriptedChatModel()).resume("e")
         assert (again.status, again.message) == (
             "escalated:design",
             "already finished; raise its cap to go on: resume --max-retries",
         )
         with pytest.raises(RunError, match=r"continue with --max-retries design=3 or more"):
-            Runner(persistence, ScriptedModel()).resume("e", caps={"max_retries": {"design": 2}})
+            Runner(persistence, ScriptedChatModel()).resume("e", caps={"max_retries": {"design": 2}})
 
-        resumed = Runner(persistence, ScriptedModel()).resume("e", caps={"max_retries": {"design": 4}})
+        resumed = Runner(persistence, ScriptedChatModel()).resume("e", caps={"max_retries": {"design": 4}})
         assert (resumed.status, resumed.exit_code) == ("approved", 0)
         assert resumed.state["attempts"]["design"] == 3
         assert [(r.stage, r.approved) for r in resumed.state["reviews"] if r.stage == "design"] == [
@@ -91,6 +92,6 @@ def test_resume_with_a_higher_cap_continues_an_escalated_run(db: str, tmp_path: 
             ("design", False),
             ("design", True),
         ]
-        record = Runner(persistence, ScriptedModel()).registry.get("e")
+        record = Runner(persistence, ScriptedChatModel()).registry.get("e")
         assert record is not None
         assert (record.status, record.context["max_retries"]) == ("approved", {"design": 4})

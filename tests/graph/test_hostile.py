@@ -7,8 +7,9 @@ from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis import Context, build_graph
 from autogenesis.drafts import AgentDraft, BlueprintDraft
+from autogenesis.models.scripted import ScriptedChatModel
 
 
 def test_hostile_names_and_text_stay_data(tmp_path: Path) -> None:
@@ -21,7 +22,7 @@ def test_hostile_names_and_text_stay_data(tmp_path: Path) -> None:
             AgentDraft(name='x"""; import os; os.system("id"); """', role=f'"""\n{payload}\n"""'),
         ],
     )
-    model = ScriptedModel(responses={"design": [draft]})
+    model = ScriptedChatModel(responses={"design": [draft]})
     out_dir = tmp_path / "out"
     ctx = Context(out_dir=str(out_dir))
     app = build_graph(model).compile(checkpointer=InMemorySaver())

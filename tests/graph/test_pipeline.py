@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from autogenesis import Context, ScriptedModel, build_graph
+from autogenesis import Context, build_graph
 from autogenesis.models import ModelError, TransientModelError
+from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.state import REVIEWED_STAGES
 
 HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
 
 
-def run(model: ScriptedModel, tmp_path: Path, thread: str = "t1", **context: Any) -> tuple[Any, dict[str, Any]]:
+def run(model: ScriptedChatModel, tmp_path: Path, thread: str = "t1", **context: Any) -> tuple[Any, dict[str, Any]]:
     app = build_graph(model).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path / "out"), **context)
     config = {"configurable": {"thread_id": thread}, "recursion_limit": ctx.recursion_limit()}
@@ -24,7 +25,7 @@ def run(model: ScriptedModel, tmp_path: Path, thread: str = "t1", **context: Any
 
 
 def test_full_build_is_approved_and_deployed(tmp_path: Path) -> None:
-    model = ScriptedModel()
+    model = ScriptedChatModel()
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     assert str(out["halt"]) == "approved"
@@ -64,7 +65,7 @@ def test_full_build_is_approved_and_deployed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stage", REVIEWED_STAGES)
 def test_rejecting_a_stage_forever_escalates_after_exactly_its_cap(stage: str, tmp_path: Path) -> None:
-    model = ScriptedModel(reject={stage: None})
+    model = ScriptedChatModel(reject={stage: None})
     _, out = run(model, tmp_path, max_retries={stage: 2})
     assert out["status"] == f"escalated:{stage}"
     assert out["halt"].kind == "escalated" and out["halt"].stage == stage
@@ -76,7 +77,7 @@ def test_rejecting_a_stage_forever_escalates_after_exactly_its_cap(stage: str, t
 
 
 def test_a_rejection_goes_back_with_its_reasons(tmp_path: Path) -> None:
-    model = ScriptedModel(reject={"design": 1})
+    model = ScriptedChatModel(reject={"design": 1})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     assert out["attempts"]["design"] == 2
@@ -85,7 +86,7 @@ def test_a_rejection_goes_back_with_its_reasons(tmp_path: Path) -> None:
 
 
 def test_integration_failures_send_the_run_back_to_design(tmp_path: Path) -> None:
-    model = ScriptedModel(reject={"integrate": 1})
+    model = ScriptedChatModel(reject={"integrate": 1})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     assert out["attempts"]["integrate"] == 2 and out["attempts"]["design"] == 2
@@ -93,7 +94,7 @@ def test_integration_failures_send_the_run_back_to_design(tmp_path: Path) -> Non
 
 
 def test_an_empty_request_ends_with_a_typed_halt(tmp_path: Path) -> None:
-    model = ScriptedModel()
+    model = ScriptedChatModel()
     app = build_graph(model).compile(checkpointer=InMemorySaver())
     out = app.invoke({"request": "   "}, {"configurable": {"thread_id": "e"}}, context=Context(out_dir=str(tmp_path)))
     assert out["status"] == "error:intake"
@@ -102,14 +103,14 @@ def test_an_empty_request_ends_with_a_typed_halt(tmp_path: Path) -> None:
 
 
 def test_a_transient_fault_is_retried_in_place(tmp_path: Path) -> None:
-    model = ScriptedModel(faults={"design": [TransientModelError("connection reset")]})
+    model = ScriptedChatModel(faults={"design": [TransientModelError("connection reset")]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     assert model.count()["design"] == 2
 
 
 def test_a_model_error_stops_the_run_resumably(tmp_path: Path) -> None:
-    model = ScriptedModel(faults={"design": [ModelError("no valid answer")]})
+    model = ScriptedChatModel(faults={"design": [ModelError("no valid answer")]})
     app = build_graph(model).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path))
     config = {"configurable": {"thread_id": "f"}, "recursion_limit": ctx.recursion_limit()}
@@ -126,7 +127,7 @@ def test_feedback_can_iterate_to_a_second_version(tmp_path: Path) -> None:
 
     iterate = FeedbackDraft(summary="needs a validator", improvements=["add a validator"], iterate=True)
     done = FeedbackDraft(summary="good", improvements=[], iterate=False)
-    model = ScriptedModel(responses={"feedback": [iterate, done]})
+    model = ScriptedChatModel(responses={"feedback": [iterate, done]})
     _, out = run(model, tmp_path, max_iterations=1)
     assert out["status"] == "approved"
     assert out["iteration"] == 1
@@ -151,7 +152,7 @@ def test_a_rejection_copied_from_the_worked_example_does_not_count(tmp_path: Pat
     from autogenesis.drafts import Verdict
 
     copied = Verdict(approved=False, reasons=["no agent schedule interviews"])  # the example, a word changed
-    model = ScriptedModel(responses={"review:design": [copied]})
+    model = ScriptedChatModel(responses={"review:design": [copied]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     [design_review] = [r for r in out["reviews"] if r.stage == "design"]
@@ -167,7 +168,7 @@ def test_a_rejection_grounded_in_the_work_counts(tmp_path: Path) -> None:
     from autogenesis.drafts import Verdict
 
     grounded = Verdict(approved=False, reasons=["no agent drafts the replies"])  # 'drafts', 'replies': the request's
-    model = ScriptedModel(responses={"review:design": [grounded, Verdict(approved=True)]})
+    model = ScriptedChatModel(responses={"review:design": [grounded, Verdict(approved=True)]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
     assert [(r.approved, r.reviewer) for r in out["reviews"] if r.stage == "design"] == [
@@ -193,7 +194,7 @@ def test_model_calls_do_not_depend_on_how_long_the_generated_tests_took(
 
         monkeypatch.setattr(integrate, "run_project_tests", timed)
         monkeypatch.setattr(optimize, "run_project_tests", timed)
-        _, out = run(ScriptedModel(), tmp_path / str(seconds))
+        _, out = run(ScriptedChatModel(), tmp_path / str(seconds))
         assert out["metrics"].test_seconds == seconds
         calls.append([call.model_copy(update={"latency_s": 0.0}) for call in out["calls"]])
     assert calls[0] == calls[1]

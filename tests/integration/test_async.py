@@ -18,9 +18,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.store.base import Item
 
-from autogenesis import Context, ScriptedModel
+from autogenesis import Context
 from autogenesis.checkpoints import open_persistence
 from autogenesis.graph import compile_graph
+from autogenesis.models.scripted import ScriptedChatModel
 
 REQUEST = "a helpdesk that triages tickets"
 DURABLE = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -61,7 +62,7 @@ def sync_build(tmp_path_factory: pytest.TempPathFactory) -> SyncBuild:
     nodes: Counter[str] = Counter()
     final: dict[str, Any] = {}
     with open_persistence(db) as persistence:
-        app = compile_graph(ScriptedModel(), checkpointer=persistence.checkpointer, store=persistence.store)
+        app = compile_graph(ScriptedChatModel(), checkpointer=persistence.checkpointer, store=persistence.store)
         cfg = _config("sync", ctx)
         for mode, chunk in app.stream({"request": REQUEST}, cfg, context=ctx, stream_mode=["updates", "values"]):
             if mode == "updates":
@@ -79,7 +80,7 @@ def test_ainvoke_builds_like_a_sync_run(
     ctx = Context(out_dir=str(tmp_path / "out"))
     cfg = _config("async-invoke", ctx)
     with open_persistence(_db(kind, tmp_path, request)) as persistence:
-        app = compile_graph(ScriptedModel(), checkpointer=persistence.checkpointer, store=persistence.store)
+        app = compile_graph(ScriptedChatModel(), checkpointer=persistence.checkpointer, store=persistence.store)
         out = asyncio.run(app.ainvoke({"request": REQUEST}, cfg, context=ctx))
         assert out["status"] == "approved"
         assert _shape(out) == _shape(sync_build.final)
@@ -112,7 +113,7 @@ def test_astream_streams_the_same_steps_as_a_sync_run(
         return nodes, final, len(history)
 
     with open_persistence(_db(kind, tmp_path, request)) as persistence:
-        app = compile_graph(ScriptedModel(), checkpointer=persistence.checkpointer, store=persistence.store)
+        app = compile_graph(ScriptedChatModel(), checkpointer=persistence.checkpointer, store=persistence.store)
         nodes, final, async_history = asyncio.run(stream())
         assert final["status"] == "approved"
         assert nodes == sync_build.nodes
@@ -189,7 +190,8 @@ _RELOAD = textwrap.dedent(
     register_serde_event_listener(events.append)
 
     from langgraph.checkpoint.sqlite import SqliteSaver
-    from autogenesis import ScriptedModel, build_graph
+    from autogenesis import build_graph
+    from autogenesis.models.scripted import ScriptedChatModel
     from autogenesis.checkpoints import open_persistence
     from autogenesis.graph import compile_graph
 
@@ -199,10 +201,10 @@ _RELOAD = textwrap.dedent(
     def pipeline():
         if how == "open_persistence":
             with open_persistence(db) as persistence:
-                yield compile_graph(ScriptedModel(), checkpointer=persistence.checkpointer, store=persistence.store)
+                yield compile_graph(ScriptedChatModel(), checkpointer=persistence.checkpointer, store=persistence.store)
         else:  # the README's plain LangGraph saver
             with SqliteSaver.from_conn_string(db) as saver:
-                yield build_graph(ScriptedModel()).compile(checkpointer=saver)
+                yield build_graph(ScriptedChatModel()).compile(checkpointer=saver)
 
     with pipeline() as app:
         cfg = {"configurable": {"thread_id": thread_id}}

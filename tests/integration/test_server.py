@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -9,7 +10,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 
@@ -30,6 +33,71 @@ def server_url(
     """Base URL of `langgraph dev` serving this repo's langgraph.json with the scripted model."""
     with langgraph_dev(REPO, tmp_path_factory.mktemp("langgraph-dev"), {"AUTOGENESIS_MODEL": "scripted"}) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def local_server_url(
+    langgraph_dev: Callable[..., AbstractContextManager[str]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Base URL of `langgraph dev` serving this repo's langgraph.json with the embedded model."""
+    with langgraph_dev(REPO, tmp_path_factory.mktemp("langgraph-dev-local"), {"AUTOGENESIS_MODEL": "local"}) as url:
+        yield url
+
+
+@pytest.mark.real_model
+def test_messages_stream_yields_the_embedded_models_tokens_per_agent(local_server_url: str, tmp_path: Path) -> None:
+    # Caps above the default: a small model rejected three times at understand would never reach design.
+    context = Context(out_dir=str(tmp_path / "generated"), max_retries={"understand": 6, "design": 6})
+    # The first model call loads the model: no event for tens of seconds on a busy machine.
+    client = get_sync_client(url=local_server_url, timeout=httpx.Timeout(600.0, connect=10.0))
+    thread_id = client.threads.create()["thread_id"]
+    nodes: dict[str, str] = {}  # message (model call) id -> the node that made the call
+    contents: dict[str, list[str]] = {}  # message id -> its content after each token
+    updated: dict[str, dict[str, Any]] = {}
+    run_id = ""
+    stream = client.runs.stream(
+        thread_id,
+        "autogenesis",
+        input={"request": REQUEST},
+        context={"out_dir": context.out_dir, "max_retries": dict(context.max_retries)},
+        config={"recursion_limit": context.recursion_limit()},
+        # "updates" only says when a node is done: the tokens come with "messages".
+        stream_mode=["messages", "updates"],
+    )
+    try:
+        for part in stream:
+            assert part.event != "error", part.data
+            if part.event == "metadata":
+                run_id = part.data["run_id"]
+            elif part.event == "messages/metadata":
+                nodes.update({message_id: m["metadata"]["langgraph_node"] for message_id, m in part.data.items()})
+            elif part.event == "messages/partial":
+                for message in part.data:
+                    contents.setdefault(message["id"], []).append(message["content"])
+            elif part.event == "updates":
+                updated.update(part.data)
+                if "design" in part.data:  # design's calls are over: the rest of the build is not needed
+                    break
+    finally:
+        stream.close()
+        if run_id:
+            client.runs.cancel(thread_id, run_id, wait=True)
+
+    for node in ("understand", "design"):
+        calls = [message_id for message_id in contents if nodes.get(message_id) == node]
+        assert calls, f"no tokens from {node}: {sorted(set(nodes.values()))}"
+        for message_id in calls:
+            # Each event is the answer so far: one more token each time, never a rewrite.
+            growth = [c for c in contents[message_id] if c]
+            assert len(set(growth)) > 1, f"{node} answered in one piece: {growth}"
+            assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(growth))
+            json.loads(growth[-1])
+    # The last call of each node gave the answer the node kept (trimmed to the schema's bounds, if need be).
+    last = {nodes[message_id]: json.loads(content[-1]) for message_id, content in contents.items()}
+    spec, blueprint = updated["understand"]["spec"], updated["design"]["blueprint"]
+    assert spec["goal"] and last["understand"]["goal"].strip().startswith(spec["goal"])
+    roles = {agent["role"].strip() for agent in last["design"]["agents"]}
+    assert {agent["role"].strip() for agent in blueprint["agents"]} <= roles
 
 
 def test_server_builds_a_system_end_to_end(server_url: str, tmp_path: Path) -> None:

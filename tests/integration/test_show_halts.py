@@ -15,8 +15,7 @@ from click.testing import CliRunner
 from autogenesis import cli as cli_module
 from autogenesis.checkpoints import open_persistence
 from autogenesis.context import Context
-from autogenesis.models import ScriptedModel
-from autogenesis.models.scripted import ScriptedFault
+from autogenesis.models.scripted import ScriptedChatModel, ScriptedFault
 from autogenesis.runner import Runner
 
 HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
@@ -38,7 +37,7 @@ def show_json(db: str, thread: str) -> dict[str, Any]:
 def test_show_explains_an_error_run_and_resume_finishes_it(tmp_path: Path) -> None:
     db, out = str(tmp_path / "runs.db"), str(tmp_path / "out")
     with open_persistence(db) as persistence:
-        failing = ScriptedModel(faults={"design": [ScriptedFault(REASON)]})
+        failing = ScriptedChatModel(faults={"design": [ScriptedFault(REASON)]})
         outcome = Runner(persistence, failing, model_setting="scripted").start(
             HELPDESK, thread_id="e", context=Context(out_dir=out)
         )
@@ -74,7 +73,7 @@ def test_a_model_error_exits_3_and_only_an_internal_error_exits_1(
     fault: Exception, code: int, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db, out = str(tmp_path / "runs.db"), str(tmp_path / "out")
-    monkeypatch.setattr(cli_module, "resolve_model", lambda setting: ScriptedModel(faults={"design": [fault]}))
+    monkeypatch.setattr(cli_module, "resolve_model", lambda setting: ScriptedChatModel(faults={"design": [fault]}))
     result = CliRunner().invoke(cli_module.cli, ["build", HELPDESK, "--db", db, "--out", out, "--thread", "x", "-q"])
     assert result.exit_code == code, result.output
     assert result.stderr.splitlines() == [

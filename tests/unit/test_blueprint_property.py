@@ -22,7 +22,7 @@ from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.blueprint.ir import Blueprint, Edge, Scenario
 from autogenesis.blueprint.verify import scan_project, verify
 from autogenesis.drafts import AgentDraft, BlueprintDraft
-from autogenesis.models import ScriptedModel
+from autogenesis.models import ScriptedChatModel
 from autogenesis.state import Specification
 
 _text = st.text(min_size=1, max_size=60)
@@ -100,7 +100,7 @@ def test_accepted_blueprints_render_projects_that_work(bp: Blueprint) -> None:
     assert scan_project(files) == []
     with _importable(files, bp.name) as root:
         graph = importlib.import_module(f"{bp.name}.graph")
-        app = graph.build_graph(ScriptedModel()).compile()
+        app = graph.build_graph(ScriptedChatModel()).compile()
         assert set(app.get_graph().nodes) >= {a.slug for a in bp.agents}
         spec = importlib.util.spec_from_file_location(f"{bp.name}_generated_tests", root / "tests" / "test_graph.py")
         assert spec is not None and spec.loader is not None

@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import BaseChatModel, FakeListChatModel, FakeMessagesListChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.runnables import RunnableLambda
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
@@ -17,7 +21,8 @@ from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.blueprint.ir import Blueprint, Edge
 from autogenesis.drafts import Verdict
-from autogenesis.models import ModelConfigError, Prompt, ScriptedModel
+from autogenesis.models import ModelConfigError, Prompt, ScriptedChatModel, generate
+from autogenesis.models.chat import model_name
 from autogenesis.runtime import (
     AgentOutput,
     Choice,
@@ -40,16 +45,16 @@ class _State(ReviewState, total=False):
     draft_output: str
 
 
-def _draft(state: _State, *, model: ScriptedModel) -> dict[str, Any]:
+def _draft(state: _State, *, model: BaseChatModel) -> dict[str, Any]:
     return {"draft_output": run_agent(model, agent="draft", system_prompt="Draft.", state=state)}
 
 
-def _check(state: _State, *, model: ScriptedModel) -> dict[str, Any]:
+def _check(state: _State, *, model: BaseChatModel) -> dict[str, Any]:
     verdict = review(model, approver="check", criteria="good", output=state["draft_output"])
     return review_update("draft", verdict)
 
 
-def _loop(model: ScriptedModel, on_exhausted: Any = "escalate") -> dict[str, Any]:
+def _loop(model: BaseChatModel, on_exhausted: Any = "escalate") -> dict[str, Any]:
     builder = StateGraph(_State)
     builder.add_node("draft", partial(_draft, model=model))
     builder.add_node("check", partial(_check, model=model))
@@ -60,7 +65,7 @@ def _loop(model: ScriptedModel, on_exhausted: Any = "escalate") -> dict[str, Any
 
 
 def test_scripted_model_answers_agents_and_approves() -> None:
-    model = ScriptedModel()
+    model = ScriptedChatModel()
     out = _loop(model)
     assert out == {
         "request": "hi",
@@ -74,7 +79,7 @@ def test_scripted_model_answers_agents_and_approves() -> None:
 
 
 def test_review_loop_escalates_at_the_cap_and_feeds_back_reasons() -> None:
-    model = ScriptedModel(reject={"check": None})
+    model = ScriptedChatModel(reject={"check": None})
     out = _loop(model)
     assert (out["status"], out["attempts"], out["approved"]) == ("escalated:draft", {"draft": 3}, {"draft": False})
     assert out["feedback"] == {"draft": ["scripted rejection of check"]}
@@ -82,36 +87,38 @@ def test_review_loop_escalates_at_the_cap_and_feeds_back_reasons() -> None:
 
 
 def test_review_loop_can_continue_at_the_cap() -> None:
-    out = _loop(ScriptedModel(reject={"check": None}), on_exhausted="continue")
+    out = _loop(ScriptedChatModel(reject={"check": None}), on_exhausted="continue")
     assert "status" not in out
     assert out["attempts"] == {"draft": 3}
 
 
 def test_a_rejected_worker_sees_the_reasons() -> None:
-    seen: list[Prompt] = []
+    asked: list[str] = []
 
-    class Recording(ScriptedModel):
-        def generate(self, schema: Any, prompt: Prompt) -> Any:
-            seen.append(prompt)
-            return super().generate(schema, prompt)
+    class Recording(BaseCallbackHandler):
+        def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+            if "role:agent:draft" in (kwargs.get("tags") or []):
+                asked.append(messages[0][-1].content)
 
-    _loop(Recording(reject={"check": 1}))
-    drafts = [p for p in seen if p.role == "agent:draft"]
-    assert [p.feedback for p in drafts] == [(), ("scripted rejection of check",)]
+    _loop(ScriptedChatModel(reject={"check": 1}, callbacks=[Recording()]))
+    assert asked == [
+        "## request\nhi",
+        "## request\nhi\n(Your last answer was rejected. Fix these points:\n- scripted rejection of check)",
+    ]
 
 
 def test_choose_falls_back_to_the_first_option() -> None:
     state = {"request": "x"}
-    assert choose(ScriptedModel(), agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
-    model = ScriptedModel(responses={"agent:r": [Choice(option="b"), Choice(option="zzz")]})
+    assert choose(ScriptedChatModel(), agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
+    model = ScriptedChatModel(responses={"agent:r": [Choice(option="b"), Choice(option="zzz")]})
     assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "b"
     assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
 
 
 def test_scripted_answers_by_schema_do_not_shadow_role_scripts() -> None:
-    model = ScriptedModel(responses={"agent:x": [AgentOutput(text="scripted")]})
+    model = ScriptedChatModel(responses={"agent:x": [AgentOutput(text="scripted")]})
     assert run_agent(model, agent="x", system_prompt="s", state={"request": "r"}) == "scripted"
-    verdict = review(ScriptedModel(), approver="x_reviewer", criteria="c", output="o")
+    verdict = review(ScriptedChatModel(), approver="x_reviewer", criteria="c", output="o")
     assert verdict == Verdict(approved=True, reasons=["meets the stage's criteria"])
 
 
@@ -125,7 +132,9 @@ def test_to_field() -> None:
 def test_parse_model_arg() -> None:
     text, model = parse_model_arg(["do it", "--model", "scripted"])
     assert text == "do it"
-    assert model.name == "scripted"
+    assert isinstance(model, ScriptedChatModel) and model_name(model) == "scripted"
+    _, routed = parse_model_arg(["do it", "--model", "default=scripted,review=scripted:reject=check"])
+    assert model_name(routed) == "default=scripted,review=scripted:reject=check"
     with pytest.raises(SystemExit) as exit_:
         parse_model_arg(["x", "--model", "nonsense"])
     assert exit_.value.code == 2
@@ -135,11 +144,51 @@ def test_lazy_model_resolves_on_first_call(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SOME_MODEL", "nonsense")
     model = LazyModel(env_var="SOME_MODEL")
     with pytest.raises(ModelConfigError):
-        model.generate(AgentOutput, Prompt(role="agent:x", task="t", input="i"))
+        generate(model, AgentOutput, Prompt(role="agent:x", task="t", input="i"))
     monkeypatch.setenv("SOME_MODEL", "scripted")
     fresh = LazyModel(env_var="SOME_MODEL")
     prompt = Prompt(role="agent:x", task="t", input="i", data={"agent": "x", "state": {"request": "q"}})
-    assert fresh.generate(AgentOutput, prompt) == AgentOutput(text="x: q")
+    assert generate(fresh, AgentOutput, prompt) == AgentOutput(text="x: q")
+    assert isinstance(fresh.model_for("agent:x"), ScriptedChatModel)
+    assert fresh.model_for("agent:x") is fresh.model_for("review:y")  # resolved once
+
+
+def test_lazy_model_sends_each_role_to_the_router_s_choice() -> None:
+    model = LazyModel(setting="default=scripted,review=scripted:reject=check")
+    verdict = review(model, approver="check", criteria="c", output="o")
+    assert verdict.approved is False
+    assert run_agent(model, agent="x", system_prompt="s", state={"request": "r"}) == "x: r"
+    assert model.model_for("review:check") is not model.model_for("agent:x")
+
+
+class _Fake(FakeMessagesListChatModel):
+    """A chat model that does not stream, with a structured output of its own."""
+
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+        return RunnableLambda(lambda _: schema(text=f"structured {kwargs}"))
+
+
+def test_lazy_model_called_directly_delegates_to_the_resolved_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    call = {"name": "lookup", "args": {"q": "x"}, "id": "c1", "type": "tool_call"}
+    resolved: list[str | None] = []
+
+    def resolve(setting: str | None) -> BaseChatModel:
+        resolved.append(setting)
+        if setting == "streams":
+            return FakeListChatModel(responses=["hey"])
+        return _Fake(responses=[AIMessage(content="hello"), AIMessage(content="", tool_calls=[call])])
+
+    monkeypatch.setattr("autogenesis.runtime.cli.resolve_model", resolve)
+    model = LazyModel(setting="fake")
+    assert resolved == []
+    assert model.invoke("hi").content == "hello"
+    first, *rest = model.stream("hi")  # the resolved model does not stream: one chunk has its answer
+    assert first.tool_calls == [call] and not any(c.content or c.tool_call_chunks for c in rest)
+    assert model.with_structured_output(AgentOutput, method="json_schema").invoke("hi") == AgentOutput(
+        text="structured {'include_raw': False, 'method': 'json_schema'}"
+    )
+    assert resolved == ["fake"]
+    assert [c.content for c in LazyModel(setting="streams").stream("hi")][:3] == ["h", "e", "y"]
 
 
 def test_importing_a_generated_graph_loads_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,7 +214,7 @@ def test_importing_a_generated_graph_loads_no_model(tmp_path: Path, monkeypatch:
 def test_the_project_variable_names_the_model_unless_model_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESK_MODEL", "scripted")
     text, model = parse_model_arg(["do it"], env_var="DESK_MODEL")
-    assert (text, model.name) == ("do it", "scripted")
+    assert (text, model_name(model)) == ("do it", "scripted")
     with pytest.raises(SystemExit) as exit_:
         parse_model_arg(["x", "--model", "nonsense"], env_var="DESK_MODEL")
     assert exit_.value.code == 2
@@ -203,7 +252,7 @@ def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
         schema = graph.graph.get_input_jsonschema()
         assert schema["properties"]["request"] == {"title": "Request", "type": "string"}
 
-        app = graph.build_graph(ScriptedModel()).compile(checkpointer=InMemorySaver())
+        app = graph.build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
         cfg: Any = {"configurable": {"thread_id": "edit"}, "recursion_limit": graph.RECURSION_LIMIT}
         assert app.invoke({"request": "hi"}, cfg)["choices"] == {"triage": "research"}
         # Studio's edit-state: update_state runs the edges out of `as_node` without a Runtime (langgraph#6340).

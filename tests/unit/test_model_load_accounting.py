@@ -10,18 +10,24 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from pydantic import PrivateAttr
 
 from autogenesis.drafts import Verdict
-from autogenesis.models import structured
-from autogenesis.models.accounting import Accounted, collecting
-from autogenesis.models.base import Prompt, T
-from autogenesis.models.local import LOAD_LABEL, Preparation, TransformersModel, watch_preparation
-from autogenesis.models.structured import Completion, GenerationOptions
+from autogenesis.models import chat
+from autogenesis.models.accounting import collecting
+from autogenesis.models.base import Prompt
+from autogenesis.models.chat import generate, json_structured_output
+from autogenesis.models.local import LOAD_LABEL, Preparation, watch_preparation
+from autogenesis.models.local_chat import LocalChatModel
 
 LOAD_S = 90.0
 DECODE_S = 2.0
 PROMPT = Prompt(role="review:design", task="Approve or reject.", input="a shop")
+APPROVE = '{"approved": true, "reasons": []}'
 
 
 class FakeClock:
@@ -32,20 +38,26 @@ class FakeClock:
         return self.now
 
 
-class InstantDecode(TransformersModel):
+def _answer(text: str) -> ChatResult:
+    return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+class InstantDecode(LocalChatModel):
     """A local model whose decode takes DECODE_S on the fake clock and always approves."""
 
-    def complete(self, schema: type[BaseModel], prompt: Prompt, options: GenerationOptions) -> Completion:
-        self.engine()  # what the real `complete` starts with: loaded already, so free
-        self.clock.now += DECODE_S  # type: ignore[attr-defined]
-        return Completion('{"approved": true, "reasons": []}', 7, 3, constrained=True)
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.engine()  # what the real decode starts with: loaded already, so free
+        self._clock.now += DECODE_S
+        return _answer(APPROVE)
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A fake clock for the latency of calls too (the structured-output layer's own timer)."""
+    """A fake clock for the latency of calls too (the helper's own timer)."""
     fake = FakeClock()
-    monkeypatch.setattr(structured, "time", SimpleNamespace(perf_counter=fake))
+    monkeypatch.setattr(chat, "time", SimpleNamespace(perf_counter=fake))
     return fake
 
 
@@ -65,11 +77,12 @@ def test_the_first_call_carries_the_load_and_its_latency_excludes_it(
     monkeypatch.setattr(local, "_engines", {})
     events: list[Preparation] = []
     unwatch = watch_preparation(events.append)
-    model = InstantDecode("hf:fake", folder=str(tmp_path), clock=clock)
+    model = InstantDecode(folder=str(tmp_path))
+    model._clock = clock
     try:
         with collecting() as calls:
-            model.generate(Verdict, PROMPT)
-            model.generate(Verdict, PROMPT)
+            generate(model, Verdict, PROMPT)
+            generate(model, Verdict, PROMPT)
     finally:
         unwatch()
 
@@ -79,39 +92,49 @@ def test_the_first_call_carries_the_load_and_its_latency_excludes_it(
     assert events[-1].step == "model loaded"
 
 
-class PreparedOnce:
-    """A provider without its own accounting whose first `prepare` loads for 5 fake seconds."""
+class PreparedOnce(BaseChatModel):
+    """A chat model that must be loaded: its first `prepare` loads for 5 fake seconds."""
 
-    name = "prepared-once"
+    _clock: FakeClock = PrivateAttr()
+    _ready: bool = PrivateAttr(default=False)
 
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.ready = False
+    @property
+    def _llm_type(self) -> str:
+        return "prepared-once"
 
     def prepare(self) -> float:
-        if self.ready:
+        if self._ready:
             return 0.0
-        self.ready = True
+        self._ready = True
         return 5.0
 
-    def generate(self, schema: type[T], prompt: Prompt) -> T:
-        self.clock.now += 1.0
-        return schema.model_validate({"approved": True, "reasons": []})
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self._clock.now += 1.0
+        return _answer(APPROVE)
+
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Runnable[Any, Any]:
+        return json_structured_output(self, schema, **kwargs)
 
 
-def test_the_accounting_wrapper_charges_a_providers_load_apart() -> None:
-    clock = FakeClock()
-    model = Accounted(PreparedOnce(clock), clock=clock)
+def _prepared_once(clock: FakeClock) -> PreparedOnce:
+    model = PreparedOnce()
+    model._clock = clock
+    return model
+
+
+def test_any_chat_model_with_a_prepare_step_has_its_load_charged_apart(clock: FakeClock) -> None:
+    model = _prepared_once(clock)
     with collecting() as calls:
-        model.generate(Verdict, PROMPT)
-        model.generate(Verdict, PROMPT)
+        generate(model, Verdict, PROMPT)
+        generate(model, Verdict, PROMPT)
     assert [(c.load_s, c.latency_s) for c in calls] == [(5.0, 1.0), (0.0, 1.0)]
 
 
-def test_a_load_outside_a_node_is_not_charged_to_a_later_call() -> None:
-    clock = FakeClock()
-    model = Accounted(PreparedOnce(clock), clock=clock)
-    model.generate(Verdict, PROMPT)  # used on its own: nothing recorded, nothing pending
+def test_a_load_outside_a_node_is_not_charged_to_a_later_call(clock: FakeClock) -> None:
+    model = _prepared_once(clock)
+    generate(model, Verdict, PROMPT)  # used on its own: nothing recorded, nothing pending
     with collecting() as calls:
-        model.generate(Verdict, PROMPT)
+        generate(model, Verdict, PROMPT)
     assert [(c.load_s, c.latency_s) for c in calls] == [(0.0, 1.0)]

