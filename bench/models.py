@@ -20,20 +20,15 @@ round, in an order that rotates from round to round; each figure is its best rou
   The unconstrained decodes are not forced to N tokens with `min_new_tokens` unless they would
   stop early (a row says which): that logits processor costs about 10% per token on Gemma's
   262k vocabulary, and flattered constrained decoding in earlier versions of this bench.
-- "Engine.decode": the same decodes without LangChain (`local.Engine`'s static-cache decode on
-  the same ids, grammar and budget).
-- "where" rows: factors of time whose product is LangChain constrained over plain: the static
-  KV cache (Engine unconstrained / plain), the grammar (Engine constrained / unconstrained),
-  the HF pipeline and LangChain (generate / Engine constrained, also in ms), and within the
-  latter the pipeline decoding under `torch.no_grad()` where `Engine.decode` uses
-  `torch.inference_mode()` (generate / generate with `_generate` under `inference_mode`).
-- "proposed": the LangChain row with `LocalChatModel._generate` under `torch.inference_mode()`,
-  then also with the default KV cache instead of the static one (that changes the numerics, so
-  the answer and its length: compared per token). Once `local_chat` does this, they can go.
+- "Engine.decode": the same decodes without LangChain (`local.Engine.decode` on the same ids,
+  grammar and budget).
+- "where" rows: factors of time whose product is LangChain constrained over plain: Engine.decode
+  (unconstrained / plain), the grammar (Engine constrained / unconstrained), the HF pipeline and
+  LangChain (generate / Engine constrained, also in ms).
 - LangChain layer overhead, ms per call (median of `--overhead-calls` calls): on the local
   model with `model.generate` replaced by a replay of the answer's ids, `generate(LocalChatModel)`
   minus `Engine.decode`; without a model, `generate(ScriptedChatModel, Verdict)` minus the
-  scripted model's own answer (`ScriptedModel.generate`).
+  scripted model's own answer (`Script.generate`).
 - first-decode validity: SpecDraft and BlueprintDraft through `chat.generate(..., retries=0)`
   for the paper's four use cases (the BlueprintDraft prompt built from the SpecDraft answer),
   valid when the answer validates and `ModelCall.attempts == 1` (goal 100%); the next row
@@ -130,7 +125,7 @@ def main() -> None:
     from autogenesis.models.local import current_variant, ensure_local_model, load_engine
     from autogenesis.models.local_chat import LocalChatModel
     from autogenesis.models.messages import fewshot_text, prompt_messages
-    from autogenesis.models.scripted import ScriptedChatModel, ScriptedModel
+    from autogenesis.models.scripted import Script, ScriptedChatModel
     from autogenesis.prompts import understand
 
     hf_logging.set_verbosity_error()
@@ -169,25 +164,6 @@ def main() -> None:
             setup = super()._setup(messages, json_schema)
             if self.force:
                 setup[5]["min_new_tokens"] = self.max_tokens
-            return setup
-
-    class InferenceMode(LocalChatModel):
-        """`LocalChatModel` decoding under `torch.inference_mode()`, as `Engine.decode` does.
-
-        The HF pipeline runs `generate` under `torch.no_grad()` only; this is the change proposed
-        for `local_chat` (its row then matches the LangChain row, and can go).
-        """
-
-        def _generate(self, *args: Any, **kwargs: Any) -> Any:
-            with torch.inference_mode():
-                return super()._generate(*args, **kwargs)
-
-    class InferenceModeDefaultCache(InferenceMode):
-        """Also without `cache_implementation="static"`: the default (dynamic) KV cache, faster here."""
-
-        def _setup(self, messages: Any, json_schema: str | None) -> Any:
-            setup = super()._setup(messages, json_schema)
-            setup[5].pop("cache_implementation", None)
             return setup
 
     def lc_constrained(chat_model: LocalChatModel) -> Callable[[], tuple[float, int]]:
@@ -248,8 +224,6 @@ def main() -> None:
         "eng_con": engine_constrained,
         "lc_unc": lc_unconstrained,
         "eng_unc": unconstrained_decode(engine),
-        "lc_fix": lc_constrained(InferenceMode(max_tokens=args.tokens)),
-        "lc_fix2": lc_constrained(InferenceModeDefaultCache(max_tokens=args.tokens)),
     }
     counts: dict[str, int] = {}
     times: dict[str, list[float]] = {k: [] for k in measures}
@@ -278,19 +252,10 @@ def main() -> None:
         "(goal <= 1.1x)",
     )
     # Where the time goes, as factors of time whose product is LangChain constrained over plain.
-    row("where: static KV cache (Engine.decode unconstrained / plain), time", ratio(best["eng_unc"], best["plain"]))
+    row("where: Engine.decode (unconstrained / plain), time", ratio(best["eng_unc"], best["plain"]))
     row("where: grammar (Engine.decode constrained / unconstrained), time", ratio(best["eng_con"], best["eng_unc"]))
     row("where: HF pipeline + LangChain (generate / Engine.decode), time", ratio(best["lc_con"], best["eng_con"]))
     row("where: HF pipeline + LangChain, ms per call (N tokens)", f"{1000 * (best['lc_con'] - best['eng_con']):.0f}")
-    row(
-        "  of which no_grad, not inference_mode (generate / generate under inference_mode)",
-        ratio(best["lc_con"], best["lc_fix"]),
-    )
-    row("proposed: LangChain generate under inference_mode, tok/s", f"{n / best['lc_fix']:.1f}")
-    row("proposed: LangChain under inference_mode / plain, speed", f"{best['plain'] / best['lc_fix']:.2f}x")
-    m = counts["lc_fix2"]  # the cache changes the numerics, hence the answer and its length
-    row(f"proposed: + default KV cache, tok/s (its own answer: {m} tokens)", f"{m / best['lc_fix2']:.1f}")
-    row("proposed: + default KV cache / plain, speed per token", f"{(best['plain'] / n) / (best['lc_fix2'] / m):.2f}x")
 
     # The LangChain layer alone on the local model: model.generate replaced by a replay of the
     # answer's ids, so what is left is everything around the decode (messages, runnables,
@@ -316,7 +281,7 @@ def main() -> None:
     )
 
     # The LangChain layer around a model that answers at once.
-    script = ScriptedModel()
+    script = Script()
     scripted = ScriptedChatModel(script)
     review = Prompt(role="review:design", task="Approve the design if it is complete.", input="Design: one agent.")
     generate(scripted, Verdict, review)  # warm up
@@ -325,17 +290,19 @@ def main() -> None:
         with_layer.append(timed(lambda: generate(scripted, Verdict, review))[0])
         without.append(timed(lambda: script.generate(Verdict, review))[0])
     row(
-        "LangChain layer, no model: generate(ScriptedChatModel) - ScriptedModel.generate, ms per call",
+        "LangChain layer, no model: generate(ScriptedChatModel) - its Script.generate, ms per call",
         f"{1000 * (statistics.median(with_layer) - statistics.median(without)):.2f}",
     )
 
-    if args.variants:
-        for variant in ("bf16", "fp32", "int8"):
-            eng = load_engine(folder, variant)
-            t_plain = min(plain(eng.model)()[0] for _ in range(args.rounds))
-            t_eng = min(unconstrained_decode(eng)()[0] for _ in range(args.rounds))
-            row(f"variant {variant}: plain generate, tok/s", f"{n / t_plain:.1f}")
-            row(f"variant {variant}: Engine.decode (static cache), tok/s", f"{n / t_eng:.1f}")
+    if args.variants:  # alternating rounds again, over the variants' decodes
+        engines = {variant: load_engine(folder, variant) for variant in ("bf16", "fp32", "int8")}
+        variant_times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.rounds):
+            for variant, eng in engines.items():
+                for kind, run in (("plain generate", plain(eng.model)), ("Engine.decode", unconstrained_decode(eng))):
+                    variant_times.setdefault((variant, kind), []).append(run()[0])
+        for (variant, kind), spent in variant_times.items():
+            row(f"variant {variant}: {kind} (unconstrained), tok/s", f"{n / min(spent):.1f}")
 
     model = LocalChatModel()
     valid = total = copies = 0

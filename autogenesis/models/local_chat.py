@@ -67,14 +67,21 @@ def _chat_for(engine: Engine, model_id: str) -> Any:
         return chat
 
 
+class _Abandoned(Exception):
+    """The consumer of a stream stopped reading: the decode stops too."""
+
+
 class _TokenIds:
     """A transformers streamer that hands each generated token id to a queue (None at the end)."""
 
     def __init__(self) -> None:
         self.ids: queue.Queue[int | BaseException | None] = queue.Queue()
         self._prompt_seen = False
+        self.cancelled = threading.Event()
 
     def put(self, value: Any) -> None:
+        if self.cancelled.is_set():  # the reader is gone (Ctrl-C): stop generate() at this token
+            raise _Abandoned
         if not self._prompt_seen:  # generate() first puts the prompt's ids
             self._prompt_seen = True
             return
@@ -140,7 +147,6 @@ class LocalChatModel(BaseChatModel):
             "return_full_text": False,
             "eos_token_id": engine.stop_ids(),
             "pad_token_id": engine.tokenizer.pad_token_id,
-            "cache_implementation": "static",
             "do_sample": self.temperature > 0,
             "temperature": self.temperature or None,
             "top_p": None,
@@ -148,7 +154,14 @@ class LocalChatModel(BaseChatModel):
         }
         if json_schema is not None:
             grammar = engine.grammar_for(json_schema)
-            processor = GrammarProcessor(grammar, budget, engine.closing_ids(), engine.content_mask(), PRESENCE_PENALTY)
+            processor = GrammarProcessor(
+                grammar,
+                budget,
+                engine.closing_ids(),
+                engine.content_mask(),
+                PRESENCE_PENALTY,
+                greedy=self.temperature <= 0,
+            )
             kwargs.update(logits_processor=[processor], max_new_tokens=budget + CLOSE_SLACK)
         return engine, chat, text, prompt_tokens, processor, kwargs
 
@@ -160,8 +173,10 @@ class LocalChatModel(BaseChatModel):
         json_schema: str | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        import torch
+
         engine, chat, text, prompt_tokens, processor, pipeline_kwargs = self._setup(messages, json_schema)
-        with engine.lock:
+        with engine.lock, torch.inference_mode():
             result = chat.llm._generate([text], pipeline_kwargs=pipeline_kwargs)
         answer = result.generations[0][0].text
         completion_tokens = (
@@ -186,12 +201,14 @@ class LocalChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         # langchain-core emits each chunk to the callbacks itself (and passes no run_manager here).
+        import torch
+
         engine, chat, text, prompt_tokens, _, pipeline_kwargs = self._setup(messages, json_schema)
         streamer = _TokenIds()
 
         def decode() -> None:
             try:
-                with engine.lock:
+                with engine.lock, torch.inference_mode():  # per thread: the worker does not inherit it
                     chat.llm.pipeline(text, streamer=streamer, **pipeline_kwargs)
             except BaseException as exc:  # surfaced in the caller's thread
                 streamer.ids.put(exc)
@@ -203,18 +220,23 @@ class LocalChatModel(BaseChatModel):
         written = ""
         unreported = prompt_tokens  # usage is summed over chunks: each token (and the prompt) once
         pending = 0
-        while (item := streamer.ids.get()) is not None:
-            if isinstance(item, BaseException):
-                worker.join()
-                raise item
-            ids.append(item)
-            pending += 1
-            so_far = engine.tokenizer.decode(ids, skip_special_tokens=True)
-            piece, written = so_far[len(written) :], so_far
-            if piece:  # a token that completes no character (or an end token) waits for the next
-                yield self._chunk(piece, unreported, pending)
-                unreported = pending = 0
-        worker.join()
+        try:
+            while (item := streamer.ids.get()) is not None:
+                if isinstance(item, BaseException):
+                    worker.join()
+                    raise item
+                ids.append(item)
+                pending += 1
+                so_far = engine.tokenizer.decode(ids, skip_special_tokens=True)
+                piece, written = so_far[len(written) :], so_far
+                if piece:  # a token that completes no character (or an end token) waits for the next
+                    yield self._chunk(piece, unreported, pending)
+                    unreported = pending = 0
+        finally:
+            # Ctrl-C or a reader that stopped: the decode stops at its next token, before the interpreter
+            # exits under it (a daemon thread in native code aborts the process at exit).
+            streamer.cancelled.set()
+            worker.join()
         if pending or unreported:
             yield self._chunk("", unreported, pending)
 

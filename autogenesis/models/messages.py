@@ -3,7 +3,7 @@
 Every model gets the same messages: the task as a system message, the field hint as a second
 system message named `format`, each worked example as a user turn and the assistant's JSON, then
 the request (with the feedback on a rejected attempt). A base model, which has no chat template,
-reads them back as the few-shot text `render.render_fewshot` builds, so nothing is lost on the way.
+reads them back as few-shot text (`fewshot_text`), so nothing is lost on the way.
 """
 
 from __future__ import annotations

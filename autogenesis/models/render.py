@@ -1,8 +1,8 @@
 """Rendering prompts for real models, and the JSON side of structured output.
 
-Base models get a few-shot completion built from the prompt's worked examples; chat models get
-messages. Examples are written as compact one-line JSON in exactly the layout the constrained
-decoder produces, so the model continues the pattern it has just seen.
+Worked examples are written as compact one-line JSON (`to_json`) in exactly the layout the
+constrained decoder produces, so the model continues the pattern it has just seen; the prompt
+itself becomes messages in `messages`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from autogenesis.models.base import Example, Prompt
+from autogenesis.models.base import Example
 
 #: Separators shared by the rendered examples and the grammar (xgrammar's compact defaults).
 SEPARATORS = (", ", ": ")
@@ -28,44 +28,6 @@ EXAMPLE_SLACK = 2
 def to_json(obj: BaseModel) -> str:
     """An object as one line of JSON, laid out as the constrained decoder writes it."""
     return json.dumps(obj.model_dump(mode="json"), ensure_ascii=False, separators=SEPARATORS)
-
-
-def _field_hint(schema: type[BaseModel]) -> str:
-    fields = ", ".join(schema.model_fields)
-    return f"Answer with one line of JSON with the fields: {fields}."
-
-
-def render_fewshot(prompt: Prompt, schema: type[BaseModel]) -> str:
-    """A few-shot completion for a base model: task, worked examples, then the open request.
-
-    The JSON starts on its own line: `Output:` + newline + `{"` tokenizes the same in the
-    examples and at the end of the prompt, so the constrained decode starts in-distribution.
-    """
-    parts = [prompt.task.strip()]
-    if not prompt.examples:
-        parts.append(_field_hint(schema))
-    for example in prompt.examples:
-        parts.append(f"Input: {example.input.strip()}\nOutput:\n{to_json(example.output)}")
-    query = prompt.input.strip()
-    if prompt.feedback:
-        notes = "\n".join(f"- {r}" for r in prompt.feedback)
-        query = f"{query}\n(Your last answer was rejected. Fix these points:\n{notes})"
-    parts.append(f"Input: {query}\nOutput:\n")
-    return "\n\n".join(p for p in parts if p)
-
-
-def render_messages(prompt: Prompt, schema: type[BaseModel]) -> list[dict[str, str]]:
-    """Chat messages for an instruct model: system task, examples as turns, then the request."""
-    system = f"{prompt.task.strip()}\n\n{_field_hint(schema)} Reply with the JSON only."
-    messages = [{"role": "system", "content": system}]
-    for example in prompt.examples:
-        messages.append({"role": "user", "content": example.input.strip()})
-        messages.append({"role": "assistant", "content": to_json(example.output)})
-    query = prompt.input.strip()
-    if prompt.feedback:
-        query += "\n\nYour last answer was rejected. Fix these points:\n" + "\n".join(f"- {r}" for r in prompt.feedback)
-    messages.append({"role": "user", "content": query})
-    return messages
 
 
 def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) -> dict[str, Any]:

@@ -52,8 +52,8 @@ def _review_role(stage: str) -> str:
     return f"review:{stage}"
 
 
-class ScriptedModel:
-    """Deterministic per-role answers; see the module docstring."""
+class Script:
+    """The script of a `ScriptedChatModel`: deterministic per-role answers (see the module docstring)."""
 
     name = "scripted"
 
@@ -90,7 +90,7 @@ class ScriptedModel:
         self.calls: list[str] = []
 
     @classmethod
-    def from_spec(cls, options: str) -> ScriptedModel:
+    def from_spec(cls, options: str) -> Script:
         """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, pause_fd, reject)."""
         kwargs: dict[str, object] = {}
         for item in filter(None, options.split(",")):
@@ -168,24 +168,24 @@ class ScriptedChatModel(BaseChatModel):
 
     It answers the `generate` call under way (`autogenesis.models.chat.current_request()`), whose
     prompt carries the role and the objects the answer is built from; called any other way it
-    raises `UnexpectedCall`. Scripting keywords are those of `ScriptedModel`.
+    raises `UnexpectedCall`. Scripting keywords are those of `Script`.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     #: Pieces each answer is streamed in (tests of `stream_mode="messages"` see several tokens).
     stream_pieces: int = 3
-    _script: ScriptedModel = PrivateAttr()
+    _script: Script = PrivateAttr()
 
-    def __init__(self, script: ScriptedModel | None = None, **scripting: Any) -> None:
+    def __init__(self, script: Script | None = None, **scripting: Any) -> None:
         fields = {k: scripting.pop(k) for k in list(scripting) if k in type(self).model_fields}
         super().__init__(**fields)
-        self._script = script if script is not None else ScriptedModel(**scripting)
+        self._script = script if script is not None else Script(**scripting)
 
     @classmethod
     def from_spec(cls, options: str) -> ScriptedChatModel:
-        """Build from the CLI form `scripted[:key=value,...]` (see `ScriptedModel.from_spec`)."""
-        return cls(ScriptedModel.from_spec(options))
+        """Build from the CLI form `scripted[:key=value,...]` (see `Script.from_spec`)."""
+        return cls(Script.from_spec(options))
 
     @property
     def _llm_type(self) -> str:

@@ -1,12 +1,10 @@
 """A small OpenAI-compatible server over the embedded model, for the tests of `--model openai:URL#model`.
 
-It serves `POST /v1/chat/completions` the way vLLM or llama.cpp's server do for the requests
-ChatOpenAI sends: the messages, and `response_format: {"type": "json_schema", ...}` honoured by
-decoding under that schema's grammar (the embedded model's own, as a guided-decoding server
-would). Non-streaming answers carry `usage`; streaming ones are server-sent events with a final
-usage chunk. Each request is appended as one JSON line to the log named by `--log` (path,
-response format type, usage), so a test can match what the client recorded against what the
-server did.
+It serves `POST /v1/chat/completions` in the wire format of `tests/openai_wire.py`: the
+messages, and `response_format: {"type": "json_schema", ...}` honoured by decoding under that
+schema's grammar (the embedded model's own, as a guided-decoding server would). Each request
+is appended as one JSON line to the log named by `--log` (response format type, streaming,
+usage), so a test can match what the client recorded against what the server did.
 
 Run: `python tests/e2e/openai_server.py --log requests.jsonl`; it prints `listening on PORT`
 once the model is loaded.
@@ -18,13 +16,14 @@ import argparse
 import json
 import sys
 import threading
-import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the wire format beside the tests
+from openai_wire import handler
 
 from autogenesis.models.local_chat import LocalChatModel
 
@@ -48,7 +47,7 @@ class Server:
         self.log = log
         self.lock = threading.Lock()
 
-    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int], str | None]:
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int]]:
         messages = to_messages(body["messages"])
         response_format = body.get("response_format") or {}
         schema = None
@@ -62,75 +61,12 @@ class Server:
             "completion_tokens": usage["output_tokens"],
             "total_tokens": usage["input_tokens"] + usage["output_tokens"],
         }
-        return str(message.content), counts, response_format.get("type")
+        self.record({"response_format": response_format.get("type"), "stream": bool(body.get("stream"))} | counts)
+        return str(message.content), counts
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.lock, self.log.open("a") as out:
             out.write(json.dumps(entry) + "\n")
-
-
-def handler(server: Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            if self.path.rstrip("/") != "/v1/chat/completions":
-                self._json(404, {"error": {"message": f"no route {self.path}"}})
-                return
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            text, usage, response_format = server.complete(body)
-            server.record(
-                {"path": self.path, "response_format": response_format, "stream": bool(body.get("stream"))} | usage
-            )
-            completion_id = f"chatcmpl-{uuid.uuid4().hex[:12]}"
-            if body.get("stream"):
-                self._stream(completion_id, body["model"], text, usage)
-                return
-            self._json(
-                200,
-                {
-                    "id": completion_id,
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body["model"],
-                    "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                    ],
-                    "usage": usage,
-                },
-            )
-
-        def _json(self, status: int, payload: dict[str, Any]) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _stream(self, completion_id: str, model: str, text: str, usage: dict[str, int]) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            pieces = [text[i : i + 8] for i in range(0, len(text), 8)]
-            base = {"id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
-            for index, piece in enumerate(pieces):
-                delta = {"content": piece} | ({"role": "assistant"} if index == 0 else {})
-                self._event(base | {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-            self._event(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-            self._event(base | {"choices": [], "usage": usage})
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
-            self.close_connection = True
-
-        def _event(self, payload: dict[str, Any]) -> None:
-            self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
-
-    return Handler
 
 
 def main() -> None:

@@ -16,12 +16,11 @@ import json
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +196,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serving(command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path) -> Iterator[str]:
+def _serving(
+    command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path, stop: Callable[[subprocess.Popen[bytes]], None]
+) -> Iterator[str]:
     """Start a README's `langgraph dev` command on a free port; its URL once `/ok` answers."""
     port = _free_port()
     with log_path.open("wb") as log:
@@ -223,13 +224,7 @@ def _serving(command: str, *, cwd: Path, env: Mapping[str, str], log_path: Path)
                 pytest.fail(f"{command!r} not serving (exit {code}):\n{log_path.read_text()[-4000:]}")
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=20)
+        stop(proc)
 
 
 def _answers(url: str) -> bool:
@@ -243,7 +238,9 @@ REQUEST = "a helpdesk that triages tickets, drafts replies and has a reviewer ap
 
 
 @pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 900)
-def test_every_command_of_a_generated_readme_works_after_its_install(fresh_venv: FreshVenv, tmp_path: Path) -> None:
+def test_every_command_of_a_generated_readme_works_after_its_install(
+    fresh_venv: FreshVenv, tmp_path: Path, stop_group: Callable[[subprocess.Popen[bytes]], None]
+) -> None:
     app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path / "out"))
     config = {"configurable": {"thread_id": "newcomer"}, "recursion_limit": ctx.recursion_limit()}
@@ -272,7 +269,7 @@ def test_every_command_of_a_generated_readme_works_after_its_install(fresh_venv:
         assert (used.returncode, used.stderr) == (0, ""), use
         assert re.fullmatch(r"\w+: your input\n", used.stdout), used.stdout  # the scripted last agent's answer
 
-    with _serving(serve, cwd=project, env=env, log_path=tmp_path / "langgraph-dev.log") as url:
+    with _serving(serve, cwd=project, env=env, log_path=tmp_path / "langgraph-dev.log", stop=stop_group) as url:
         client = get_sync_client(url=url)
         [assistant] = client.assistants.search()
         schemas = client.assistants.get_schemas(assistant["assistant_id"])

@@ -1,18 +1,19 @@
 """`openai:URL#model` settings (ChatOpenAI through init_chat_model) and the helper, against a loopback server.
 
-The server is a protocol test double: it records each request and answers chat completions
-with queued texts and fixed usage, or with queued error statuses.
+The server is a protocol test double in the wire format of `tests/openai_wire.py`: it records
+each request and answers chat completions with queued texts and fixed usage, or with queued
+error statuses.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from openai_wire import Refused, handler
 
 from autogenesis.drafts import Verdict
 from autogenesis.models import ModelError, TransientModelError, resolve_model
@@ -26,43 +27,20 @@ PROMPT = Prompt(role="review:design", task="Judge the design.", input="a helpdes
 
 
 class Server:
+    """Answers with the queued error statuses first, then the queued texts, with fixed usage."""
+
     def __init__(self) -> None:
         self.answers: list[str] = []
         self.requests: list[dict[str, Any]] = []
-        self.statuses: list[int] = []  # answered before the queued texts
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                if outer.statuses:
-                    self._send(outer.statuses.pop(0), {"error": {"message": "overloaded", "type": "server_error"}})
-                    return
-                message = {"role": "assistant", "content": outer.answers.pop(0)}
-                data = {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body["model"],
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 33, "completion_tokens": 9, "total_tokens": 42},
-                }
-                self._send(200, data)
-
-            def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.statuses: list[int] = []
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), handler(self))
         self.url = f"http://127.0.0.1:{self.http.server_port}/v1"
+
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int]]:
+        self.requests.append(body)
+        if self.statuses:
+            raise Refused(self.statuses.pop(0), "overloaded")
+        return self.answers.pop(0), {"prompt_tokens": 33, "completion_tokens": 9, "total_tokens": 42}
 
 
 @pytest.fixture

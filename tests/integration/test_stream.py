@@ -7,6 +7,8 @@ import json
 import math
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -282,3 +284,35 @@ def test_stream_in_a_terminal_prints_each_answer_whole_among_the_progress_lines(
 
     on_screen = [line for line in lines if not line.startswith("continue with:")]
     assert rows(on_screen) == rows(expected)
+
+
+@pytest.mark.slow
+@pytest.mark.real_model
+def test_ctrl_c_during_a_streamed_local_decode_cancels_the_run(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.db")
+    out = str(tmp_path / "o")
+    args = ("build", HELPDESK, "--model", "local", "--db", db, "--thread", "c", "--out", out, "--stream")
+    # Started with Python's Ctrl-C handler even when pytest runs with SIGINT ignored (see test_cli.Paused).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "autogenesis", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+    assert proc.stderr is not None
+    seen = b""
+    try:
+        while f"understand{MARK}".encode() not in seen:  # the first call's tokens are coming: a decode is under way
+            chunk = proc.stderr.read1(4096)  # type: ignore[attr-defined]
+            assert chunk, f"the build ended before streaming:\n{seen.decode(errors='replace')}"
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        seen += proc.stderr.read()
+    finally:
+        code = proc.wait(timeout=120)
+    stderr = seen.decode(errors="replace")
+    assert code == 130, stderr
+    assert "Traceback" not in stderr and "terminate called" not in stderr
+    assert "cancelled thread c — interrupted by the user" in stderr
+    assert show_json(db, "c")["run"]["status"] == "cancelled"

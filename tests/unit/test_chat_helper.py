@@ -13,33 +13,20 @@ from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
-from autogenesis.drafts import AgentDraft, BlueprintDraft, SpecDraft, Verdict
+from autogenesis.drafts import SpecDraft, Verdict
 from autogenesis.models import ModelError, TransientModelError, UnexpectedCall
 from autogenesis.models.accounting import collecting
-from autogenesis.models.base import Example, Prompt
+from autogenesis.models.base import Prompt
 from autogenesis.models.chat import generate
-from autogenesis.models.messages import fewshot_text, prompt_messages
-from autogenesis.models.render import render_fewshot
 from autogenesis.models.scripted import ScriptedChatModel
 
 REVIEW = Prompt(role="review:design", task="judge", input="work")
 SPEC = Prompt(role="understand", task="restate", input="x", data={"request": "a shop that sells books and ships them"})
-EXAMPLES = (
-    Example("a shop", BlueprintDraft(name="shop", agents=[AgentDraft(name="cashier", role="Takes payments.")])),
-    Example("a clinic", BlueprintDraft(name="clinic", agents=[AgentDraft(name="desk", role="Books visits.")])),
-)
 
 
 def _fake(*texts: str, usage: tuple[int, int] | None = (10, 5)) -> GenericFakeChatModel:
     meta = {"input_tokens": usage[0], "output_tokens": usage[1], "total_tokens": sum(usage)} if usage else None
     return GenericFakeChatModel(messages=iter([AIMessage(t, usage_metadata=meta) for t in texts]))  # type: ignore[arg-type]
-
-
-def test_messages_read_back_as_the_fewshot_text_base_models_get() -> None:
-    with_examples = Prompt(role="design", task="Design the agents.", input="a helpdesk", examples=EXAMPLES)
-    bare = Prompt(role="review", task="Judge it.", input="a design", feedback=("name the reviewer",))
-    for prompt, schema in ((with_examples, BlueprintDraft), (bare, Verdict)):
-        assert fewshot_text(prompt_messages(prompt, schema)) == render_fewshot(prompt, schema)
 
 
 def test_scripted_chat_model_answers_through_the_helper() -> None:

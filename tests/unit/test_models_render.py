@@ -1,4 +1,4 @@
-"""Prompts and answers without a model: few-shot and chat rendering, grammar documents, JSON repair."""
+"""Prompts and answers without a model: few-shot text and chat turns, grammar documents, JSON repair."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ import json
 from autogenesis.drafts import AgentDraft, BlueprintDraft, SpecDraft, Verdict
 from autogenesis.models.base import Example, Prompt
 from autogenesis.models.chat import parse_answer
-from autogenesis.models.render import (
-    extract_json,
-    grammar_document,
-    grammar_schema,
-    render_fewshot,
-    render_messages,
-    to_json,
-)
+from autogenesis.models.messages import chat_turns, fewshot_text, prompt_messages
+from autogenesis.models.render import extract_json, grammar_document, grammar_schema, to_json
 
 EXAMPLES = (
     Example("a shop", BlueprintDraft(name="shop", agents=[AgentDraft(name="cashier", role="Takes payments.")])),
@@ -30,7 +24,7 @@ PROMPT = Prompt(role="design", task="Design the agents.", input="a helpdesk", ex
 
 
 def test_fewshot_rendering_is_task_examples_then_open_request() -> None:
-    text = render_fewshot(PROMPT, BlueprintDraft)
+    text = fewshot_text(prompt_messages(PROMPT, BlueprintDraft))
     assert text == (
         "Design the agents.\n\n"
         'Input: a shop\nOutput:\n{"name": "shop", "agents": [{"name": "cashier", "role": "Takes payments."}]}\n\n'
@@ -42,17 +36,20 @@ def test_fewshot_rendering_is_task_examples_then_open_request() -> None:
 
 def test_fewshot_rendering_with_feedback_and_without_examples() -> None:
     prompt = Prompt(role="review", task="Judge it.", input="a design", feedback=("name the reviewer",))
-    assert render_fewshot(prompt, Verdict) == (
+    assert fewshot_text(prompt_messages(prompt, Verdict)) == (
         "Judge it.\n\nAnswer with one line of JSON with the fields: approved, reasons.\n\n"
         "Input: a design\n(Your last answer was rejected. Fix these points:\n- name the reviewer)\nOutput:\n"
     )
 
 
 def test_chat_messages_put_examples_as_turns() -> None:
-    messages = render_messages(PROMPT, BlueprintDraft)
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert messages[2]["content"] == to_json(EXAMPLES[0].output)
-    assert messages[-1]["content"] == "a helpdesk"
+    turns = chat_turns(prompt_messages(PROMPT, BlueprintDraft))
+    assert [t["role"] for t in turns] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert turns[0]["content"] == (
+        "Design the agents.\n\nAnswer with one line of JSON with the fields: name, agents. Reply with the JSON only."
+    )
+    assert turns[2]["content"] == to_json(EXAMPLES[0].output)
+    assert turns[-1]["content"] == "a helpdesk"
 
 
 def test_grammar_schema_bounds_every_list_and_leaves_out_string_lengths() -> None:
