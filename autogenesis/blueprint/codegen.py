@@ -25,6 +25,7 @@ from autogenesis.blueprint.literals import py_string, py_strings, py_text, toml_
 from autogenesis.blueprint.mermaid import to_mermaid
 from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD
 from autogenesis.blueprint.verify import REJECT, verify
+from autogenesis.models.registry import DISTRIBUTION
 from autogenesis.state import Documentation
 
 _TEMPLATES = Path(__file__).parent / "templates" / "project"
@@ -268,6 +269,8 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "result_key": py_string(result_field) if result_field else "None",
         "result_check": result_field is not None,
         "model_env": f"{bp.name.upper()}_MODEL",
+        "runtime_requirement": f"{DISTRIBUTION}>=0.1",
+        "distribution": DISTRIBUTION,
         "mermaid": to_mermaid(bp),
         "docs": docs,
         "node_modules": ", ".join(sorted(a.slug for a in agents)),

@@ -43,7 +43,7 @@ def describe_models() -> list[dict[str, Any]]:
     incomplete row is an interrupted conversion (safe to delete; it is redone on first use).
     """
     from autogenesis.models.local import MARKER, cache_root, local_model_dir
-    from autogenesis.models.registry import DEFAULT_MODEL, EXTRAS, providers
+    from autogenesis.models.registry import DEFAULT_MODEL, install_hint, providers
 
     rows: list[dict[str, Any]] = [
         {
@@ -59,7 +59,7 @@ def describe_models() -> list[dict[str, Any]]:
             "kind": "provider",
             "name": name,
             "description": f"{name}:MODEL through LangChain's init_chat_model"
-            + ("" if _installed(package) else f" (not installed: pip install 'autogenesis[{EXTRAS[name]}]')"),
+            + ("" if _installed(package) else f" (not installed: {install_hint(name)})"),
             "default": False,
         }
         for name, package in CHAT_PROVIDERS.items()

@@ -11,8 +11,8 @@ Forms:
   the API base such as `http://127.0.0.1:8000/v1`;
 - any `provider:model` that LangChain's `init_chat_model` knows (`openai:gpt-4o-mini`,
   `anthropic:claude-sonnet-4-5`, `ollama:qwen2.5`, ...), configured by the provider's usual
-  environment variables (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, ...); its package is an extra
-  (`pip install 'autogenesis[anthropic]'`);
+  environment variables (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, ...); its package
+  (`pip install langchain-anthropic`) is also an extra of `autogenesis-langgraph`;
 - a comma-separated per-role list such as `default=local,design=openai:http://127.0.0.1:8000/v1#qwen`
   (a role name matches `review:design` exactly, or every reviewer as `review`).
 
@@ -51,6 +51,10 @@ DEFAULT_MODEL = "local"
 MODEL_ENV = "AUTOGENESIS_MODEL"
 
 #: `init_chat_model` providers and the extra that installs each one's LangChain package.
+#: The distribution AutoGenesis installs as (`autogenesis` on PyPI is an unrelated package).
+DISTRIBUTION = "autogenesis-langgraph"
+
+#: init_chat_model providers: the extra of `DISTRIBUTION` that installs each, and the package itself.
 EXTRAS = {
     "openai": "openai",
     "anthropic": "anthropic",
@@ -58,6 +62,21 @@ EXTRAS = {
     "google_genai": "google",
     "mistralai": "mistral",
 }
+PROVIDER_PACKAGES = {
+    "openai": "langchain-openai",
+    "anthropic": "langchain-anthropic",
+    "ollama": "langchain-ollama",
+    "google_genai": "langchain-google-genai",
+    "mistralai": "langchain-mistralai",
+}
+
+
+def install_hint(provider: str) -> str:
+    """How to install an init_chat_model provider's package: by its own name, or as our extra."""
+    package = PROVIDER_PACKAGES.get(provider, f"langchain-{provider.replace('_', '-')}")
+    extra = EXTRAS.get(provider)
+    also = f" (or the '{extra}' extra of {DISTRIBUTION})" if extra else ""
+    return f"pip install {package}{also}"
 
 
 @dataclass(frozen=True)
@@ -153,9 +172,8 @@ def _init_chat_model(model: str, **kwargs: Any) -> BaseChatModel:
     except ImportError as exc:
         found = re.search(r"langchain[-_](\w+)", str(exc))
         provider = found.group(1) if found else model.partition(":")[0]
-        extra = EXTRAS.get(provider, provider)
         raise ModelConfigError(
-            f"model {model!r} needs the {provider} provider package: pip install 'autogenesis[{extra}]'"
+            f"model {model!r} needs the {provider} provider package: {install_hint(provider)}"
         ) from exc
     except ValueError as exc:
         raise ModelConfigError(f"unknown model {model!r}: {str(exc).splitlines()[0]}") from exc

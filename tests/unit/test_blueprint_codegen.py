@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
 
 from autogenesis.blueprint.build import blueprint_from_draft
 from autogenesis.blueprint.codegen import UnsafeBlueprint, render_project
@@ -86,6 +88,19 @@ def test_project_files() -> None:
         {"helpdesk": "helpdesk.__main__:main"},
     )
     assert "### Why this project imports `autogenesis`" in files["README.md"]
+
+
+def test_the_runtime_requirement_is_ours_and_satisfied_by_this_installation() -> None:
+    """`autogenesis` on PyPI is an unrelated package: the requirement names our distribution."""
+    files = render_project(linear_blueprint(), {})
+    (ours,) = [
+        Requirement(r)
+        for r in tomllib.loads(files["pyproject.toml"])["project"]["dependencies"]
+        if not r.startswith(("langchain", "langgraph"))
+    ]
+    assert ours.name == "autogenesis-langgraph"
+    assert importlib.metadata.version(ours.name) in ours.specifier
+    assert ours.name in importlib.metadata.packages_distributions()["autogenesis"]  # what `import autogenesis` is
 
 
 def test_the_readme_installs_what_its_commands_run() -> None:
