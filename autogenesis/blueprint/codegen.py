@@ -7,6 +7,7 @@ string literal built by `literals.py`, and Markdown files as plain text.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -133,8 +134,78 @@ def _walk(bp: Blueprint, *, every_route: bool) -> dict[str, tuple[str, str | Non
     return parents
 
 
+def _py_tuple(items: list[str]) -> str:
+    return "(" + ", ".join(map(py_string, items)) + ("," if len(items) == 1 else "") + ")"
+
+
 def _py_dict(items: Mapping[str, int | bool]) -> str:
     return "{" + ", ".join(f"{py_string(key)}: {value!r}" for key, value in items.items()) + "}"
+
+
+APPROVE = '{"approved": true, "reasons": []}'
+
+
+def _rejection(approver: str) -> str:
+    return json.dumps({"approved": False, "reasons": [f"rejected by {approver} in the test"]})
+
+
+def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[str, str] | None = None) -> _Run:
+    """The answers each agent gives, in order, on one run of `bp` (the run the generated test makes).
+
+    Every approver approves except `reject`'s, which rejects until its cap; each router takes its
+    option in `routes`, else its first; human steps get the test's reply and no model call.
+    """
+    approvers = {p.approver: p for p in bp.reviews}
+    answers: dict[str, list[str]] = {}
+    attempts: dict[str, int] = {}
+    outcome = "finished"
+    slug: str | None = bp.entry
+    for _ in range(10_000):  # the verifier bounds every loop; this only guards a bug here
+        if slug is None:
+            break
+        agent = bp.agent(slug)
+        said = answers.setdefault(slug, [])
+        pair = approvers.get(slug)
+        if pair is not None:
+            attempts[pair.worker] = attempts.get(pair.worker, 0) + 1
+            if pair is not reject:
+                said.append(APPROVE)
+                slug = _approve_target(bp, pair)
+            elif attempts[pair.worker] < pair.max_retries:
+                said.append(_rejection(slug))
+                slug = pair.worker
+            else:
+                said.append(_rejection(slug))
+                if pair.on_exhausted == "escalate":
+                    outcome = "escalated"
+                    break
+                slug = _approve_target(bp, pair)
+            continue
+        out = [e for e in bp.edges if e.source == slug]
+        if agent.kind == "router":
+            options = [e.condition for e in out if e.condition is not None]
+            option = (routes or {}).get(slug, options[0])
+            said.append(json.dumps({"option": option}))
+            slug = next(e.target for e in out if e.condition == option)
+            continue
+        if agent.kind != "human":
+            said.append(f"{slug} answers")
+        slug = out[0].target if out else None
+    model_agents = [a.slug for a in bp.agents if a.kind != "human"]
+    script = {name: answers[name] for name in model_agents if answers.get(name)}
+    return _Run(script=script, attempts=attempts, outcome=outcome)
+
+
+@dataclass(frozen=True)
+class _Run:
+    script: dict[str, list[str]]
+    attempts: dict[str, int]
+    outcome: str
+
+    def script_literal(self) -> str:
+        """The script as a Python dict literal, one agent per line."""
+        rows = [f"        {py_string(agent)}: {py_strings(said)}," for agent, said in self.script.items()]
+        return "{\n" + "\n".join(rows) + "\n    }"
 
 
 def _approve_path(bp: Blueprint) -> dict[str, Any]:
@@ -143,19 +214,11 @@ def _approve_path(bp: Blueprint) -> dict[str, Any]:
     keys = {INPUT_FIELD} | {name for slug in visited for name in bp.agent(slug).writes}
     workers = sorted(approvers[slug] for slug in visited if slug in approvers)
     keys |= _REDUCER_FIELDS  # channels with a reducer always have a value, `{}` at least
-    chain = all(len(_successors(bp, slug, every_route=False)) <= 1 for slug in visited)
-    calls: dict[str, int] = {}
-    for slug in visited:
-        kind = bp.agent(slug).kind
-        if slug in approvers:
-            calls[f"review:{slug}"] = 1
-        elif kind != "human":
-            calls[f"agent:{slug}"] = 1
     return {
         "state_keys": "[" + ", ".join(py_string(k) for k in sorted(keys)) + "]",
         "attempts": _py_dict(dict.fromkeys(workers, 1)),
         "approved": _py_dict(dict.fromkeys(workers, True)),
-        "calls": _py_dict(dict(sorted(calls.items()))) if chain else None,
+        "script": _script(bp).script_literal(),
     }
 
 
@@ -164,27 +227,22 @@ def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
     any_path = _walk(bp, every_route=True)
     cases = []
     for pair in bp.reviews:
-        script: dict[str, str] = {}
-        if pair.worker not in default_path:
+        routes: dict[str, str] = {}
+        if pair.worker not in default_path:  # take the routes that lead to this worker
             step = any_path.get(pair.worker)
             while step is not None:
                 parent, option = step
                 if option is not None:
-                    script[parent] = option
+                    routes[parent] = option
                 step = any_path.get(parent)
-        kind = bp.agent(pair.worker).kind
+        run = _script(bp, reject=pair, routes=routes)
         cases.append(
             {
                 "worker": pair.worker,
                 "approver": pair.approver,
                 "max_retries": pair.max_retries,
                 "outcome": "escalated" if pair.on_exhausted == "escalate" else "continues",
-                "calls_role": "" if kind == "human" else f"agent:{pair.worker}",
-                "script": "{"
-                + ", ".join(f'"agent:{r}": [Choice(option={py_string(o)})]' for r, o in sorted(script.items()))
-                + "}"
-                if script
-                else "",
+                "script": run.script_literal(),
             }
         )
     return cases
@@ -250,6 +308,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     result_field = RESULT_FIELD if RESULT_FIELD in fields else (finish_writes[0] if finish_writes else None)
     caps = tuple(p.max_retries for p in bp.reviews)
     rejects = _reject_cases(bp)
+    model_agents = [a.slug for a in bp.agents if a.kind != "human"]
     return {
         "name": bp.name,
         "version": bp.version,
@@ -269,6 +328,11 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "result_key": py_string(result_field) if result_field else "None",
         "result_check": result_field is not None,
         "model_env": f"{bp.name.upper()}_MODEL",
+        "model_agents": model_agents,
+        "model_agents_tuple": "("
+        + ", ".join(map(py_string, model_agents))
+        + ("," if len(model_agents) == 1 else "")
+        + ")",
         "runtime_requirement": f"{DISTRIBUTION}>=0.1",
         "distribution": DISTRIBUTION,
         "mermaid": to_mermaid(bp),
@@ -277,7 +341,6 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "sample_request": py_text(bp.scenarios[0].input if bp.scenarios else f"A first request for {bp.name}."),
         "approve": _approve_path(bp),
         "rejects": rejects,
-        "any_router_script": any(case["script"] for case in rejects),
         "scenarios": [
             {"name": s.name, "input": py_text(s.input, indent=12), "expect": py_text(s.expect, indent=12)}
             for s in bp.scenarios
@@ -306,6 +369,7 @@ def render_project(bp: Blueprint, prompts: Mapping[str, str], docs: Documentatio
         f"{name}/__main__.py": render("main.py.j2"),
         f"{name}/graph.py": render("graph.py.j2"),
         f"{name}/state.py": render("state.py.j2"),
+        f"{name}/runtime.py": render("runtime.py.j2"),
         f"{name}/nodes/__init__.py": render("nodes_init.py.j2"),
         f"{name}/prompts/__init__.py": render("prompts_init.py.j2"),
         "tests/test_graph.py": render("test_graph.py.j2"),

@@ -8,12 +8,13 @@ responses that were never asked for.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,7 @@ class Script:
                     return Verdict(approved=False, reasons=[f"scripted rejection of {role.removeprefix('review:')}"])
         if not self._defaults or role in self._exact_roles:
             raise UnexpectedCall(f"no scripted response left for role {role!r}")
-        responder = DEFAULT_RESPONDERS.get(role.split(":")[0]) or DEFAULT_BY_SCHEMA.get(schema)
+        responder = DEFAULT_RESPONDERS.get(role.split(":")[0])
         if responder is None:
             raise UnexpectedCall(f"no scripted response for role {role!r}")
         return responder(prompt)
@@ -175,6 +176,9 @@ class ScriptedChatModel(BaseChatModel):
 
     #: Pieces each answer is streamed in (tests of `stream_mode="messages"` see several tokens).
     stream_pieces: int = 3
+    #: Answer calls made outside `generate` (a generated system's agents) with demo answers:
+    #: `agent: <first line of the input>` as text, the first valid value of a structured schema.
+    demo: bool = True
     _script: Script = PrivateAttr()
 
     def __init__(self, script: Script | None = None, **scripting: Any) -> None:
@@ -203,15 +207,21 @@ class ScriptedChatModel(BaseChatModel):
         """Fail when scripted responses or finite rejections were never used."""
         self._script.assert_consumed()
 
-    def _answer(self, messages: list[BaseMessage]) -> tuple[str, int]:
+    def _answer(self, messages: list[BaseMessage], kwargs: Mapping[str, Any], agent: str) -> tuple[str, int]:
         from autogenesis.models.chat import current_request
 
         request = current_request()
-        if request is None:
-            raise UnexpectedCall("the scripted model answers only autogenesis.models.chat.generate calls")
-        answer = self._script.generate(request.schema, request.prompt)
         prompt_tokens = estimate_tokens("\n".join(str(m.content) for m in messages))
-        return answer.model_dump_json(), prompt_tokens
+        if request is not None:
+            return self._script.generate(request.schema, request.prompt).model_dump_json(), prompt_tokens
+        if not self.demo:
+            raise UnexpectedCall("the scripted model answers only autogenesis.models.chat.generate calls")
+        # Any other caller (a generated system's agent): the demo answer, the same every time.
+        self._script.calls.append(f"agent:{agent}")
+        schema = kwargs.get("json_schema")
+        if schema is not None:
+            return json.dumps(example_of(json.loads(schema))), prompt_tokens
+        return f"{agent}: {_first_line(messages)}", prompt_tokens
 
     def _generate(
         self,
@@ -220,7 +230,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text, prompt_tokens = self._answer(messages)
+        text, prompt_tokens = self._answer(messages, kwargs, _agent(run_manager))
         completion_tokens = estimate_tokens(text)
         usage = UsageMetadata(
             input_tokens=prompt_tokens, output_tokens=completion_tokens, total_tokens=prompt_tokens + completion_tokens
@@ -235,7 +245,7 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        text, prompt_tokens = self._answer(messages)
+        text, prompt_tokens = self._answer(messages, kwargs, _agent(run_manager))
         size = max(1, -(-len(text) // self.stream_pieces))
         pieces = [text[i : i + size] for i in range(0, len(text), size)]
         for index, piece in enumerate(pieces):
@@ -254,6 +264,49 @@ class ScriptedChatModel(BaseChatModel):
         from autogenesis.models.chat import json_structured_output
 
         return json_structured_output(self, schema, include_raw=include_raw, **kwargs)
+
+
+def _agent(run_manager: CallbackManagerForLLMRun | None) -> str:
+    """The calling agent's name, from the call's `agent` metadata (a generated system sets it)."""
+    metadata = getattr(run_manager, "metadata", None) or {}
+    return str(metadata.get("agent") or "agent")
+
+
+def _first_line(messages: Sequence[BaseMessage]) -> str:
+    """The first line of the last human message that is not a `## field` heading."""
+    human = [m for m in messages if m.type == "human"]
+    text = human[-1].text if human else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("## ")]
+    return lines[0][:200] if lines else "done"
+
+
+def example_of(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """The first valid value of a JSON schema: enums' first member, `true`, `0`, minimal strings and lists."""
+    defs = schema.get("$defs", defs or {})
+    if "$ref" in schema:
+        return example_of(defs[str(schema["$ref"]).rsplit("/", 1)[-1]], defs)
+    for key in ("const", "default"):
+        if key in schema:
+            return schema[key]
+    if "enum" in schema:
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            return example_of(schema[key][0], defs)
+    kind = schema.get("type", "object")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: example_of(properties[name], defs) for name in schema.get("required", properties)}
+    if kind == "array":
+        return [example_of(schema.get("items", {}), defs) for _ in range(int(schema.get("minItems", 0)))]
+    if kind == "boolean":
+        return True
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "null":
+        return None
+    return "x" * int(schema.get("minLength", 0)) or "scripted"
 
 
 def _is_pipe(fd: int) -> bool:
@@ -348,7 +401,3 @@ DEFAULT_RESPONDERS: dict[str, Responder] = {
     "feedback": _feedback,
     "review": _approve,
 }
-
-#: Answers by schema, for roles without a responder above: the agents of generated systems.
-#: `autogenesis.runtime` registers its schemas here (it imports this module, not the reverse).
-DEFAULT_BY_SCHEMA: dict[type[BaseModel], Responder] = {}

@@ -43,6 +43,7 @@ EXPECTED_FILES = [
     "helpdesk/prompts/reply_reviewer.py",
     "helpdesk/prompts/triage.py",
     "helpdesk/prompts/triage_reviewer.py",
+    "helpdesk/runtime.py",
     "helpdesk/state.py",
     "langgraph.json",
     "pyproject.toml",
@@ -87,17 +88,15 @@ def test_project_files() -> None:
         "1.0.0",
         {"helpdesk": "helpdesk.__main__:main"},
     )
-    assert "### Why this project imports `autogenesis`" in files["README.md"]
+    assert "nothing of AutoGenesis" in files["README.md"]
 
 
-def test_the_runtime_requirement_is_ours_and_satisfied_by_this_installation() -> None:
-    """`autogenesis` on PyPI is an unrelated package: the requirement names our distribution."""
+def test_the_local_extra_requires_our_distribution_and_this_installation_satisfies_it() -> None:
+    """`autogenesis` on PyPI is an unrelated package: the extra names our distribution."""
     files = render_project(linear_blueprint(), {})
-    (ours,) = [
-        Requirement(r)
-        for r in tomllib.loads(files["pyproject.toml"])["project"]["dependencies"]
-        if not r.startswith(("langchain", "langgraph"))
-    ]
+    project = tomllib.loads(files["pyproject.toml"])["project"]
+    assert project["dependencies"] == ["langchain>=1.0", "langchain-core>=1.0", "langgraph>=1.2,<2"]
+    (ours,) = [Requirement(r) for r in project["optional-dependencies"]["local"]]
     assert ours.name == "autogenesis-langgraph"
     assert importlib.metadata.version(ours.name) in ours.specifier
     assert ours.name in importlib.metadata.packages_distributions()["autogenesis"]  # what `import autogenesis` is
@@ -106,7 +105,10 @@ def test_the_runtime_requirement_is_ours_and_satisfied_by_this_installation() ->
 def test_the_readme_installs_what_its_commands_run() -> None:
     files = render_project(linear_blueprint(), {})
     project = tomllib.loads(files["pyproject.toml"])["project"]
-    assert project["optional-dependencies"] == {"dev": ["pytest>=8", "langgraph-cli[inmem]>=0.4"]}
+    assert project["optional-dependencies"] == {
+        "local": ["autogenesis-langgraph>=0.1"],
+        "dev": ["pytest>=8", "langgraph-cli[inmem]>=0.4"],
+    }
     blocks = re.findall(r"^```bash\n(.*?)^```", files["README.md"], flags=re.DOTALL | re.MULTILINE)
     commands = [line.partition("#")[0].strip() for block in blocks for line in block.splitlines()]
     assert commands == [
@@ -116,7 +118,8 @@ def test_the_readme_installs_what_its_commands_run() -> None:
         "LANGGRAPH_CLI_NO_ANALYTICS=1 HELPDESK_MODEL=scripted langgraph dev --no-browser --host 127.0.0.1",
         "python -m pytest -q",
     ]
-    assert 'parse_model_arg(argv, prog="helpdesk", env_var="HELPDESK_MODEL")' in files["helpdesk/__main__.py"]
+    assert 'parse_args(argv, prog="helpdesk")' in files["helpdesk/__main__.py"]
+    assert 'MODEL_ENV = "HELPDESK_MODEL"' in files["helpdesk/runtime.py"]
 
 
 def test_generated_code_is_ruff_clean(tmp_path: Path) -> None:

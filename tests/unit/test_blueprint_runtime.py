@@ -1,223 +1,246 @@
-"""The runtime generated projects import: agents, review loops with caps, the model setting."""
+"""The runtime every generated project carries (`<name>/runtime.py`): agents, review loops, the model setting.
+
+Each test renders a project, imports it from a temporary folder and drives it with
+langchain-core's fake chat models; none of it may need AutoGenesis.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import json
+import subprocess
 import sys
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.language_models import BaseChatModel, FakeListChatModel, FakeMessagesListChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.language_models import (
+    BaseChatModel,
+    FakeListChatModel,
+    FakeMessagesListChatModel,
+    GenericFakeChatModel,
+)
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableLambda
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, StateGraph
+from pydantic import Field
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.blueprint.ir import Blueprint, Edge
-from autogenesis.drafts import Verdict
-from autogenesis.models import ModelConfigError, Prompt, ScriptedChatModel, generate
-from autogenesis.models.chat import model_name
-from autogenesis.runtime import (
-    AgentOutput,
-    Choice,
-    LazyModel,
-    ReviewState,
-    add_review_loop,
-    choose,
-    parse_model_arg,
-    recursion_limit,
-    review,
-    review_update,
-    run_agent,
-    run_graph,
-    to_field,
-)
+from autogenesis.models import ScriptedChatModel
+from autogenesis.models.scripted import example_of
 
 
-class _State(ReviewState, total=False):
-    request: str
-    draft_output: str
+def _write(bp: Blueprint, root: Path) -> Path:
+    for path, text in render_project(bp, {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
 
 
-def _draft(state: _State, *, model: BaseChatModel) -> dict[str, Any]:
-    return {"draft_output": run_agent(model, agent="draft", system_prompt="Draft.", state=state)}
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The rendered `rt_desk` project's package (triage → reply, each with an approver, caps of 2)."""
+    _write(linear_blueprint("rt_desk"), tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("RT_DESK_MODEL", raising=False)
+    try:
+        yield importlib.import_module("rt_desk")
+    finally:
+        for name in [m for m in sys.modules if m.startswith("rt_desk")]:
+            del sys.modules[name]
 
 
-def _check(state: _State, *, model: BaseChatModel) -> dict[str, Any]:
-    verdict = review(model, approver="check", criteria="good", output=state["draft_output"])
-    return review_update("draft", verdict)
+def _runtime(project: ModuleType) -> Any:
+    return importlib.import_module(f"{project.__name__}.runtime")
 
 
-def _loop(model: BaseChatModel, on_exhausted: Any = "escalate") -> dict[str, Any]:
-    builder = StateGraph(_State)
-    builder.add_node("draft", partial(_draft, model=model))
-    builder.add_node("check", partial(_check, model=model))
-    builder.add_edge(START, "draft")
-    add_review_loop(builder, worker="draft", approver="check", on_approve=END, max_retries=3, on_exhausted=on_exhausted)
-    app = builder.compile(checkpointer=InMemorySaver())
-    return run_graph(app, {"request": "hi"}, recursion_limit=recursion_limit(2, [3]))
+def _fake(*answers: str) -> GenericFakeChatModel:
+    return GenericFakeChatModel(messages=iter([AIMessage(a) for a in answers]))
 
 
-def test_scripted_model_answers_agents_and_approves() -> None:
-    model = ScriptedChatModel()
-    out = _loop(model)
-    assert out == {
-        "request": "hi",
-        "draft_output": "draft: hi",
-        "attempts": {"draft": 1},
-        "approved": {"draft": True},
-        "feedback": {},
-        "choices": {},
-    }
-    assert dict(model.count()) == {"agent:draft": 1, "review:check": 1}
+class _Recorder(FakeMessagesListChatModel):
+    """Answers in order and keeps the messages of every call."""
+
+    asked: list[list[BaseMessage]] = Field(default_factory=list)
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        self.asked.append(list(messages))
+        return super()._generate(messages, *args, **kwargs)
 
 
-def test_review_loop_escalates_at_the_cap_and_feeds_back_reasons() -> None:
-    model = ScriptedChatModel(reject={"check": None})
-    out = _loop(model)
-    assert (out["status"], out["attempts"], out["approved"]) == ("escalated:draft", {"draft": 3}, {"draft": False})
-    assert out["feedback"] == {"draft": ["scripted rejection of check"]}
-    assert dict(model.count()) == {"agent:draft": 3, "review:check": 3}
+def test_no_file_of_a_generated_project_imports_autogenesis_but_the_local_extra_hook() -> None:
+    files = render_project(linear_blueprint(), {})
+    importers = {}
+    for path, text in files.items():
+        if not path.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(text)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            if any(n == "autogenesis" or n.startswith("autogenesis.") for n in names):
+                importers[path] = node.lineno
+    (line,) = importers.values()
+    assert list(importers) == ["helpdesk/runtime.py"]
+    runtime = ast.parse(files["helpdesk/runtime.py"])
+    hook = next(f for f in runtime.body if isinstance(f, ast.FunctionDef) and f.name == "_autogenesis_model")
+    assert hook.lineno < line <= (hook.end_lineno or 0)  # inside the function: imported on use only
 
 
-def test_review_loop_can_continue_at_the_cap() -> None:
-    out = _loop(ScriptedChatModel(reject={"check": None}), on_exhausted="continue")
-    assert "status" not in out
-    assert out["attempts"] == {"draft": 3}
+def test_a_generated_project_s_own_tests_pass_with_autogenesis_unimportable(tmp_path: Path) -> None:
+    bp = linear_blueprint()
+    root = _write(bp, tmp_path)
+    blocked = (
+        "import sys; sys.modules['autogenesis'] = None; import pytest; "
+        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))"
+    )
+    done = subprocess.run([sys.executable, "-c", blocked], cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    tests = 1 + len(bp.reviews) + len(bp.scenarios)  # the approve path, one per approver, one per scenario
+    assert (tests, done.stdout.strip().splitlines()[-1][:12]) == (4, "4 passed in ")
 
 
-def test_a_rejected_worker_sees_the_reasons() -> None:
-    asked: list[str] = []
-
-    class Recording(BaseCallbackHandler):
-        def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
-            if "role:agent:draft" in (kwargs.get("tags") or []):
-                asked.append(messages[0][-1].content)
-
-    _loop(ScriptedChatModel(reject={"check": 1}, callbacks=[Recording()]))
-    assert asked == [
-        "## request\nhi",
-        "## request\nhi\n(Your last answer was rejected. Fix these points:\n- scripted rejection of check)",
+def test_the_review_loop_escalates_at_the_cap_and_the_worker_sees_the_reasons(project: ModuleType) -> None:
+    graph = importlib.import_module("rt_desk.graph")
+    reject = json.dumps({"approved": False, "reasons": ["too vague"]})
+    worker = _Recorder(responses=[AIMessage("first"), AIMessage("second")])
+    models = {"triage": worker, "triage_reviewer": _fake(reject, reject), "reply": _fake(), "reply_reviewer": _fake()}
+    out = graph.run("My printer is on fire", models)
+    assert (out["status"], out["attempts"], out["approved"]) == ("escalated:triage", {"triage": 2}, {"triage": False})
+    assert out["feedback"] == {"triage": ["too vague"]} and out["triage_output"] == "second"
+    assert [m[-1].content for m in worker.asked] == [
+        "## request\nMy printer is on fire",
+        "## request\nMy printer is on fire\n\nYour last answer was rejected. Fix these points:\n- too vague",
     ]
 
 
-def test_choose_falls_back_to_the_first_option() -> None:
+def test_ask_for_uses_structured_output_where_the_model_has_it(project: ModuleType) -> None:
+    runtime = _runtime(project)
+
+    class Structured(FakeListChatModel):
+        def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+            return RunnableLambda(lambda _: {"approved": False, "reasons": ["from structured output"]})
+
+    verdict = runtime.review(Structured(responses=["unused"]), approver="check", criteria="c", output="o")
+    assert verdict == runtime.Verdict(approved=False, reasons=["from structured output"])
+
+
+def test_ask_for_parses_text_strictly_asks_again_once_then_stops(project: ModuleType) -> None:
+    runtime = _runtime(project)
+    fenced = '```json\n{"approved": true, "reasons": []}\n```'
+    model = _Recorder(responses=[AIMessage("I approve!"), AIMessage(fenced)])
+    assert runtime.review(model, approver="check", criteria="c", output="o").approved is True
+    assert model.asked[1][-1].content.startswith("That was not a valid answer (no JSON object in the reply)")
+    with pytest.raises(runtime.AgentError, match="the check agent's model gave no valid Verdict: "):
+        runtime.review(_fake('{"approved": "perhaps"}', "{}"), approver="check", criteria="c", output="o")
+
+
+def test_a_router_takes_one_of_its_options_or_stops(project: ModuleType) -> None:
+    runtime = _runtime(project)
+    options = ["billing", "outage"]
     state = {"request": "x"}
-    assert choose(ScriptedChatModel(), agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
-    model = ScriptedChatModel(responses={"agent:r": [Choice(option="b"), Choice(option="zzz")]})
-    assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "b"
-    assert choose(model, agent="r", system_prompt="Pick.", options=["a", "b"], state=state) == "a"
+    schema = runtime.choice_schema(options).model_json_schema()
+    assert schema["properties"]["option"]["enum"] == options
+    chosen = runtime.choose(
+        _fake('{"option": "outage"}'), agent="r", system_prompt="Pick.", options=options, state=state
+    )
+    assert chosen == "outage"
+    with pytest.raises(runtime.AgentError, match="the r agent's model gave no valid Choice"):
+        runtime.choose(
+            _fake('{"option": "x"}', '{"option": "y"}'), agent="r", system_prompt="P", options=options, state=state
+        )
 
 
-def test_scripted_answers_by_schema_do_not_shadow_role_scripts() -> None:
-    model = ScriptedChatModel(responses={"agent:x": [AgentOutput(text="scripted")]})
-    assert run_agent(model, agent="x", system_prompt="s", state={"request": "r"}) == "scripted"
-    verdict = review(ScriptedChatModel(), approver="x_reviewer", criteria="c", output="o")
-    assert verdict == Verdict(approved=True, reasons=["meets the stage's criteria"])
-
-
-def test_to_field() -> None:
+def test_to_field(project: ModuleType) -> None:
+    to_field = _runtime(project).to_field
     assert to_field("- a\n- b\n", "list[str]") == ["a", "b"]
     assert to_field("k: v\nx", "dict[str, str]") == {"k": "v"}
     assert (to_field("about 42.5 units", "int"), to_field("-1.5", "float"), to_field("Yes", "bool")) == (42, -1.5, True)
     assert to_field("none", "int") == 0
 
 
-def test_parse_model_arg() -> None:
-    text, model = parse_model_arg(["do it", "--model", "scripted"])
-    assert text == "do it"
-    assert isinstance(model, ScriptedChatModel) and model_name(model) == "scripted"
-    _, routed = parse_model_arg(["do it", "--model", "default=scripted,review=scripted:reject=check"])
-    assert model_name(routed) == "default=scripted,review=scripted:reject=check"
+def test_model_settings(project: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = _runtime(project)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    hosted = runtime.resolve_model("openai:gpt-4o-mini")
+    assert (type(hosted).__name__, hosted.model_name) == ("ChatOpenAI", "gpt-4o-mini")
+    served = runtime.resolve_model("openai:http://127.0.0.1:9/v1#qwen")
+    assert (served.model_name, served.openai_api_base) == ("qwen", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("RT_DESK_MODEL", "scripted")
+    assert isinstance(runtime.resolve_model(None), ScriptedChatModel)  # ${NAME}_MODEL, through the local extra
+    monkeypatch.setitem(sys.modules, "langchain_anthropic", None)
+    errors = {
+        "nonsense": "model 'nonsense': expected provider:model, e.g. openai:gpt-4o-mini",
+        "anthropic:claude-x": "model 'anthropic:claude-x' needs its provider package: pip install langchain-anthropic",
+    }
+    for setting, message in errors.items():
+        with pytest.raises(runtime.ModelSettingError) as raised:
+            runtime.resolve_model(setting)
+        assert str(raised.value) == message
+    monkeypatch.setitem(sys.modules, "autogenesis.models", None)  # as without the local extra
+    monkeypatch.delenv("RT_DESK_MODEL")
+    with pytest.raises(runtime.ModelSettingError, match=r"^no model: pass --model provider:model .* \$RT_DESK_MODEL"):
+        runtime.resolve_model(None)
+    with pytest.raises(runtime.ModelSettingError, match=r"'local' is a model of AutoGenesis: install the local extra"):
+        runtime.resolve_model("local")
     with pytest.raises(SystemExit) as exit_:
-        parse_model_arg(["x", "--model", "nonsense"])
+        runtime.parse_args(["x", "--model", "nonsense"], prog="rt_desk")
     assert exit_.value.code == 2
 
 
-def test_lazy_model_resolves_on_first_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOME_MODEL", "nonsense")
-    model = LazyModel(env_var="SOME_MODEL")
-    with pytest.raises(ModelConfigError):
-        generate(model, AgentOutput, Prompt(role="agent:x", task="t", input="i"))
-    monkeypatch.setenv("SOME_MODEL", "scripted")
-    fresh = LazyModel(env_var="SOME_MODEL")
-    prompt = Prompt(role="agent:x", task="t", input="i", data={"agent": "x", "state": {"request": "q"}})
-    assert generate(fresh, AgentOutput, prompt) == AgentOutput(text="x: q")
-    assert isinstance(fresh.model_for("agent:x"), ScriptedChatModel)
-    assert fresh.model_for("agent:x") is fresh.model_for("review:y")  # resolved once
-
-
-def test_lazy_model_sends_each_role_to_the_router_s_choice() -> None:
-    model = LazyModel(setting="default=scripted,review=scripted:reject=check")
-    verdict = review(model, approver="check", criteria="c", output="o")
-    assert verdict.approved is False
-    assert run_agent(model, agent="x", system_prompt="s", state={"request": "r"}) == "x: r"
-    assert model.model_for("review:check") is not model.model_for("agent:x")
-
-
-class _Fake(FakeMessagesListChatModel):
-    """A chat model that does not stream, with a structured output of its own."""
-
-    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
-        return RunnableLambda(lambda _: schema(text=f"structured {kwargs}"))
-
-
-def test_lazy_model_called_directly_delegates_to_the_resolved_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    call = {"name": "lookup", "args": {"q": "x"}, "id": "c1", "type": "tool_call"}
+def test_the_lazy_model_resolves_on_first_use_and_delegates(
+    project: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = _runtime(project)
     resolved: list[str | None] = []
+
+    class Structured(FakeListChatModel):
+        def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+            return RunnableLambda(lambda _: schema(approved=True, reasons=[f"structured {kwargs}"]))
 
     def resolve(setting: str | None) -> BaseChatModel:
         resolved.append(setting)
-        if setting == "streams":
-            return FakeListChatModel(responses=["hey"])
-        return _Fake(responses=[AIMessage(content="hello"), AIMessage(content="", tool_calls=[call])])
+        return Structured(responses=["hey"])
 
-    monkeypatch.setattr("autogenesis.runtime.cli.resolve_model", resolve)
-    model = LazyModel(setting="fake")
+    monkeypatch.setattr(runtime, "resolve_model", resolve)
+    model = runtime.LazyModel(setting="fake")
     assert resolved == []
-    assert model.invoke("hi").content == "hello"
-    first, *rest = model.stream("hi")  # the resolved model does not stream: one chunk has its answer
-    assert first.tool_calls == [call] and not any(c.content or c.tool_call_chunks for c in rest)
-    assert model.with_structured_output(AgentOutput, method="json_schema").invoke("hi") == AgentOutput(
-        text="structured {'include_raw': False, 'method': 'json_schema'}"
-    )
+    assert model.invoke("hi").content == "hey"
+    assert [c.content for c in model.stream("hi")][:3] == ["h", "e", "y"]
+    verdict = model.with_structured_output(runtime.Verdict, method="json_schema").invoke("hi")
+    assert verdict.reasons == ["structured {'include_raw': False, 'method': 'json_schema'}"]
     assert resolved == ["fake"]
-    assert [c.content for c in LazyModel(setting="streams").stream("hi")][:3] == ["h", "e", "y"]
 
 
-def test_importing_a_generated_graph_loads_no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for path, text in render_project(linear_blueprint("lazy_desk"), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    monkeypatch.setenv("LAZY_DESK_MODEL", "no-such-provider")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        graph = importlib.import_module("lazy_desk.graph")
-        assert graph.graph.checkpointer is None
-        assert graph.graph.config["recursion_limit"] == graph.RECURSION_LIMIT == 4 + 2 * 4 + 2
-        with pytest.raises(ModelConfigError):
-            graph.graph.invoke({"request": "hi"})
-        monkeypatch.setenv("LAZY_DESK_MODEL", "scripted")
-        served = importlib.reload(graph).graph
-        assert served.invoke({"request": "hi"})["result"] == "reply: hi"
-    finally:
-        for name in [m for m in sys.modules if m.startswith("lazy_desk")]:
-            del sys.modules[name]
+def test_importing_a_generated_graph_loads_no_model(project: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RT_DESK_MODEL", "no-such-provider")
+    graph = importlib.import_module("rt_desk.graph")
+    runtime = _runtime(project)
+    assert graph.graph.checkpointer is None
+    assert graph.graph.config["recursion_limit"] == graph.RECURSION_LIMIT == 4 + 2 * 4 + 2
+    with pytest.raises(runtime.ModelSettingError):
+        graph.graph.invoke({"request": "hi"})
+    monkeypatch.setenv("RT_DESK_MODEL", "scripted")
+    served = importlib.reload(graph).graph
+    assert served.invoke({"request": "hi"})["result"] == "reply: hi"  # the scripted model's demo answer
 
 
-def test_the_project_variable_names_the_model_unless_model_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DESK_MODEL", "scripted")
-    text, model = parse_model_arg(["do it"], env_var="DESK_MODEL")
-    assert (text, model_name(model)) == ("do it", "scripted")
-    with pytest.raises(SystemExit) as exit_:
-        parse_model_arg(["x", "--model", "nonsense"], env_var="DESK_MODEL")
-    assert exit_.value.code == 2
+def test_the_scripted_model_gives_demo_answers_to_a_generated_system(project: ModuleType) -> None:
+    runtime = _runtime(project)
+    assert example_of(runtime.Verdict.model_json_schema()) == {"approved": True}
+    assert example_of(runtime.choice_schema(["b", "a"]).model_json_schema()) == {"option": "b"}
+    model = ScriptedChatModel()
+    out = importlib.import_module("rt_desk.graph").run("hi", model)
+    assert out["result"] == "reply: hi" and out["approved"] == {"triage": True, "reply": True}
+    assert model.calls == ["agent:triage", "agent:triage_reviewer", "agent:reply", "agent:reply_reviewer"]
+    with pytest.raises(AssertionError, match=r"answers only autogenesis\.models\.chat\.generate calls"):
+        ScriptedChatModel(demo=False).invoke("hi")
 
 
 def _routed_blueprint() -> Blueprint:
@@ -239,9 +262,7 @@ def _routed_blueprint() -> Blueprint:
 def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for path, text in render_project(_routed_blueprint(), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
+    _write(_routed_blueprint(), tmp_path)
     monkeypatch.setenv("ROUTED_DESK_MODEL", "scripted")
     monkeypatch.syspath_prepend(str(tmp_path))
     try:

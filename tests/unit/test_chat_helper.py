@@ -46,8 +46,9 @@ def test_scripted_faults_unexpected_calls_and_wrong_types_surface() -> None:
     exact = ScriptedChatModel(responses={"understand": [Verdict(approved=True)]})
     with pytest.raises(UnexpectedCall, match="is a Verdict, not a SpecDraft"):
         generate(exact, SpecDraft, SPEC)
+    assert model.invoke("hello").content == "agent: hello"  # a call from outside generate: the demo answer
     with pytest.raises(UnexpectedCall, match="answers only"):
-        model.invoke("hello")
+        ScriptedChatModel(demo=False).invoke("hello")
 
 
 def test_scripted_journal_and_cli_options(tmp_path: Path) -> None:
