@@ -1,7 +1,7 @@
 """AutoGenesis: a system of LLM agents that builds systems of LLM agents, on LangGraph.
 
 The public API is imported lazily, so `import autogenesis.state` (or a generated project
-importing `autogenesis.runtime`) does not pull in the whole pipeline.
+resolving `--model local` through `autogenesis.models`) does not pull in the whole pipeline.
 """
 
 from __future__ import annotations

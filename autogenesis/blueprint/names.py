@@ -15,7 +15,7 @@ INPUT_FIELD = "request"
 #: The field the finish agent writes and the CLI prints.
 RESULT_FIELD = "result"
 
-#: State keys the runtime adds to every generated system (see `autogenesis.runtime.ReviewState`).
+#: State keys the runtime adds to every generated system (`ReviewState` in the generated `runtime.py`).
 RUNTIME_FIELDS = frozenset({"attempts", "approved", "feedback", "status"})
 
 #: Names a generated project package must not take: it would shadow what it imports.

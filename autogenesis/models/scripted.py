@@ -87,7 +87,7 @@ class Script:
         self._journal = Path(journal) if journal else None
         self._pause_at = pause_at
         self._pause_fd = pause_fd
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         self.calls: list[str] = []
 
     @classmethod
@@ -108,7 +108,7 @@ class Script:
 
     def generate(self, schema: type[T], prompt: Prompt) -> T:
         role = prompt.role
-        with self._lock:
+        with self.lock:
             self.calls.append(role)
             if self._journal is not None:
                 with self._journal.open("a", encoding="utf-8") as f:
@@ -126,7 +126,7 @@ class Script:
 
     def _paused(self, role: str) -> None:
         """Tell the waiting test (if any) that a call is paused, then block until killed from outside."""
-        with self._lock:
+        with self.lock:
             # Once: the test reads one line, and sibling calls (a fan-out) pause as well.
             fd, self._pause_fd = self._pause_fd, None
         if fd is not None and _is_pipe(fd):
@@ -136,7 +136,7 @@ class Script:
 
     def _answer(self, schema: type[BaseModel], prompt: Prompt) -> Scripted:
         role = prompt.role
-        with self._lock:
+        with self.lock:
             queue = self._queues.get(role)
             if queue:
                 return queue.popleft()
@@ -217,10 +217,15 @@ class ScriptedChatModel(BaseChatModel):
         if not self.demo:
             raise UnexpectedCall("the scripted model answers only autogenesis.models.chat.generate calls")
         # Any other caller (a generated system's agent): the demo answer, the same every time.
-        self._script.calls.append(f"agent:{agent}")
-        schema = kwargs.get("json_schema")
+        schema = json.loads(kwargs["json_schema"]) if kwargs.get("json_schema") else None
+        if schema is not None and set(schema.get("properties", {})) == {"approved", "reasons"}:
+            # An approver: scripted like the pipeline's (`reject=<approver>` rejects it).
+            review = Prompt(role=f"review:{agent}", task="", input=_first_line(messages))
+            return self._script.generate(Verdict, review).model_dump_json(), prompt_tokens
+        with self._script.lock:
+            self._script.calls.append(f"agent:{agent}")
         if schema is not None:
-            return json.dumps(example_of(json.loads(schema))), prompt_tokens
+            return json.dumps(example_of(schema)), prompt_tokens
         return f"{agent}: {_first_line(messages)}", prompt_tokens
 
     def _generate(

@@ -296,3 +296,29 @@ def test_every_command_of_a_generated_readme_works_after_its_install(
     summary = tested.stdout.strip().splitlines()[-1]
     expected = 1 + len(blueprint.reviews) + len(blueprint.scenarios)
     assert tested.returncode == 0 and summary.startswith(f"{expected} passed in "), tested.stdout[-4000:]
+
+
+@pytest.mark.timeout(_INSTALL_TIMEOUT_S + 600)
+def test_a_generated_project_installs_and_passes_its_tests_without_autogenesis(tmp_path: Path) -> None:
+    """A fresh venv with the deployed project and pytest alone: its own tests pass, offline."""
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"))
+    config = {"configurable": {"thread_id": "standalone"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": REQUEST}, config, context=ctx)
+    assert out["status"] == "approved"
+    project, blueprint = Path(out["deployment"].path), out["blueprint"]
+    root = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
+    venv = FreshVenv(root=root, packages="")
+    env = venv.env(tmp_path / "home")
+    installed = venv.run("python -m pip install -e . pytest", cwd=project, env=env, timeout=_INSTALL_TIMEOUT_S)
+    assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
+    names = {line.split("==")[0].split(" @ ")[0].lower() for line in venv.freeze().splitlines()}
+    assert not {n for n in names if n.startswith("autogenesis")} - {blueprint.name}
+    assert {"torch", "transformers", "xgrammar"}.isdisjoint(names)
+    missing = venv.run('python -c "import autogenesis"', cwd=tmp_path, env=env, timeout=60)
+    assert "No module named 'autogenesis'" in missing.stderr
+    tested = venv.run("python -m pytest -q -p no:cacheprovider", cwd=project, env=env, timeout=600)
+    expected = 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+    summary = tested.stdout.strip().splitlines()[-1]
+    assert tested.returncode == 0 and summary.startswith(f"{expected} passed in "), tested.stdout[-4000:]

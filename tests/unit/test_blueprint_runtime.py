@@ -238,7 +238,10 @@ def test_the_scripted_model_gives_demo_answers_to_a_generated_system(project: Mo
     model = ScriptedChatModel()
     out = importlib.import_module("rt_desk.graph").run("hi", model)
     assert out["result"] == "reply: hi" and out["approved"] == {"triage": True, "reply": True}
-    assert model.calls == ["agent:triage", "agent:triage_reviewer", "agent:reply", "agent:reply_reviewer"]
+    assert model.calls == ["agent:triage", "review:triage_reviewer", "agent:reply", "review:reply_reviewer"]
+    rejecting = ScriptedChatModel.from_spec("reject=reply_reviewer")
+    out = importlib.import_module("rt_desk.graph").run("hi", rejecting)
+    assert (out["status"], out["feedback"]) == ("escalated:reply", {"reply": ["scripted rejection of reply_reviewer"]})
     with pytest.raises(AssertionError, match=r"answers only autogenesis\.models\.chat\.generate calls"):
         ScriptedChatModel(demo=False).invoke("hi")
 
