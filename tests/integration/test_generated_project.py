@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+import pytest
+from openai_wire import handler
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
@@ -114,3 +121,52 @@ def test_deployed_project_runs_from_its_folder(tmp_path: Path) -> None:
     )
     assert (by_env.returncode, by_env.stdout) == (3, "")
     assert by_env.stderr == "halted: escalated:answer\n- scripted rejection of answer_reviewer\n"
+
+
+class _Backend:
+    """An OpenAI-compatible server's answers: a verdict for a structured request, text otherwise."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int]]:
+        self.requests.append(body)
+        usage = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return json.dumps({"approved": True, "reasons": []}), usage
+        first_line = body["messages"][-1]["content"].splitlines()[-1]
+        return f"served: {first_line}", usage
+
+
+@pytest.mark.real_model  # an OpenAI client, against the loopback server only
+def test_a_deployed_project_runs_against_an_openai_compatible_server(tmp_path: Path) -> None:
+    folder = tmp_path / "support_desk"
+    for path, text in _three_agent_project().items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+    backend = _Backend()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(backend))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        setting = f"openai:http://127.0.0.1:{server.server_port}/v1#served-model"
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "support_desk", "hello", "--model", setting],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Each worker answers "served: <the last line of its input>", the previous worker's answer: the
+    # result shows the three workers ran in order, each on the approved work before it.
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "served: served: served: hello\n", "")
+    kinds = [(r["model"], r.get("response_format", {}).get("type")) for r in backend.requests]
+    # intake, research and answer write text; each approver asks for a Verdict under its JSON schema.
+    assert kinds == [("served-model", None), ("served-model", "json_schema")] * 3
+    schema = backend.requests[1]["response_format"]["json_schema"]
+    assert (schema["name"], sorted(schema["schema"]["properties"])) == ("Verdict", ["approved", "reasons"])
