@@ -91,6 +91,8 @@ def _markdown_cell(text: str) -> str:
 
 def _default_prompt(bp: Blueprint, agent: AgentSpec) -> str:
     pair = next((p for p in bp.reviews if p.approver == agent.slug), None)
+    if pair is not None and agent.kind == "human":
+        return f"Approve the work of the {pair.worker} agent if it meets the criteria; otherwise say why it goes back."
     if pair is not None:
         return f"You review the work of the {pair.worker} agent. Approve it only when it meets the criteria."
     job = agent.instructions or agent.role or agent.slug.replace("_", " ")
@@ -134,6 +136,10 @@ def _walk(bp: Blueprint, *, every_route: bool) -> dict[str, tuple[str, str | Non
     return parents
 
 
+def _py_list(items: list[str]) -> str:
+    return "[" + ", ".join(map(py_string, items)) + "]"
+
+
 def _py_tuple(items: list[str]) -> str:
     return "(" + ", ".join(map(py_string, items)) + ("," if len(items) == 1 else "") + ")"
 
@@ -153,11 +159,13 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
     """The answers each agent gives, in order, on one run of `bp` (the run the generated test makes).
 
     Every approver approves except `reject`'s, which rejects until its cap; each router takes its
-    option in `routes`, else its first; human steps get the test's reply and no model call.
+    option in `routes`, else its first; human steps (questions and approval gates) are answered
+    by the test's stand-in person and call no model.
     """
     approvers = {p.approver: p for p in bp.reviews}
     answers: dict[str, list[str]] = {}
     attempts: dict[str, int] = {}
+    asked: list[str] = []
     outcome = "finished"
     slug: str | None = bp.entry
     for _ in range(10_000):  # the verifier bounds every loop; this only guards a bug here
@@ -166,16 +174,18 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
         agent = bp.agent(slug)
         said = answers.setdefault(slug, [])
         pair = approvers.get(slug)
+        if agent.kind == "human":
+            asked.append(slug)
         if pair is not None:
             attempts[pair.worker] = attempts.get(pair.worker, 0) + 1
+            verdict = APPROVE if pair is not reject else _rejection(slug)
+            if agent.kind != "human":  # a person's verdict comes from the test's Person, not a model
+                said.append(verdict)
             if pair is not reject:
-                said.append(APPROVE)
                 slug = _approve_target(bp, pair)
             elif attempts[pair.worker] < pair.max_retries:
-                said.append(_rejection(slug))
                 slug = pair.worker
             else:
-                said.append(_rejection(slug))
                 if pair.on_exhausted == "escalate":
                     outcome = "escalated"
                     break
@@ -193,7 +203,7 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
         slug = out[0].target if out else None
     model_agents = [a.slug for a in bp.agents if a.kind != "human"]
     script = {name: answers[name] for name in model_agents if answers.get(name)}
-    return _Run(script=script, attempts=attempts, outcome=outcome)
+    return _Run(script=script, attempts=attempts, outcome=outcome, asked=asked)
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,7 @@ class _Run:
     script: dict[str, list[str]]
     attempts: dict[str, int]
     outcome: str
+    asked: list[str]  # the human agents asked, in order
 
     def script_literal(self) -> str:
         """The script as a Python dict literal, one agent per line."""
@@ -219,6 +230,7 @@ def _approve_path(bp: Blueprint) -> dict[str, Any]:
         "attempts": _py_dict(dict.fromkeys(workers, 1)),
         "approved": _py_dict(dict.fromkeys(workers, True)),
         "script": _script(bp).script_literal(),
+        "asked": _py_list(_script(bp).asked),
     }
 
 
@@ -243,6 +255,8 @@ def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
                 "max_retries": pair.max_retries,
                 "outcome": "escalated" if pair.on_exhausted == "escalate" else "continues",
                 "script": run.script_literal(),
+                "asked": _py_list(run.asked),
+                "person": py_string(pair.approver) if bp.agent(pair.approver).kind == "human" else "None",
             }
         )
     return cases
@@ -259,7 +273,7 @@ def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
         view = _AgentView(
             slug=agent.slug,
             kind=agent.kind,
-            kind_label="approver" if pair else agent.kind,
+            kind_label=("approver (a person)" if agent.kind == "human" else "approver") if pair else agent.kind,
             role=py_text(agent.role),
             role_md=_markdown_cell(agent.role) or agent.slug,
             system_prompt=py_text(prompts.get(agent.slug) or _default_prompt(bp, agent)),
@@ -329,6 +343,9 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "result_check": result_field is not None,
         "model_env": f"{bp.name.upper()}_MODEL",
         "model_agents": model_agents,
+        "gates": ", ".join(
+            f"`{p.approver}` approves `{p.worker}`" for p in bp.reviews if bp.agent(p.approver).kind == "human"
+        ),
         "model_agents_tuple": "("
         + ", ".join(map(py_string, model_agents))
         + ("," if len(model_agents) == 1 else "")

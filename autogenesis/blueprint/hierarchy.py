@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, ReviewPair
-from autogenesis.blueprint.names import MAX_NAME_CHARS, unique
+from autogenesis.blueprint.names import MAX_NAME_CHARS, slugify, unique
 from autogenesis.blueprint.verify import APPROVE, REJECT
 
 _REVIEWER_SUFFIX = "_reviewer"
@@ -23,31 +23,42 @@ def default_criteria(worker: AgentSpec) -> str:
     return f"The output does the job it was asked to do ({job}); it is complete, correct and on topic."
 
 
-def add_approvers(bp: Blueprint, criteria: Mapping[str, str], *, max_retries: int) -> Blueprint:
+def add_approvers(
+    bp: Blueprint, criteria: Mapping[str, str], *, max_retries: int, people: Mapping[str, str] | None = None
+) -> Blueprint:
     """`bp` with an approver `<worker>_reviewer` after each worker that lacks one.
 
     Each approver reads its worker's outputs and either passes the work on (to the worker's old
     successors) or sends it back, at most `max_retries` times. `criteria` maps a worker's slug
-    to what its approver checks.
+    to what its approver checks. `people` maps a worker's slug to the person who approves its
+    work (e.g. "senior reviewer"): that approver is a human gate named after them, an
+    `interrupt()` in the generated system, instead of a model.
     """
+    people = people or {}
     agents = list(bp.agents)
     edges = list(bp.edges)
     reviews = list(bp.reviews)
     finish = bp.finish
     taken = {a.slug for a in bp.agents} | {f.name for f in bp.state}
     for worker in workers_needing_approvers(bp):
-        stem = worker.slug[: MAX_NAME_CHARS - len(_REVIEWER_SUFFIX)].rstrip("_")
-        approver = unique(f"{stem}{_REVIEWER_SUFFIX}", taken)
+        person = people.get(worker.slug)
+        if person:
+            approver = unique(slugify(person, fallback="approver"), taken)
+            role = f"A person, the {person}, approves or sends back the work of {worker.slug}."
+        else:
+            stem = worker.slug[: MAX_NAME_CHARS - len(_REVIEWER_SUFFIX)].rstrip("_")
+            approver = unique(f"{stem}{_REVIEWER_SUFFIX}", taken)
+            role = f"Approves or sends back the work of {worker.slug}."
         taken.add(approver)
         checks = criteria.get(worker.slug) or default_criteria(worker)
         agents.insert(
             agents.index(worker) + 1,
             AgentSpec(
                 slug=approver,
-                role=f"Approves or sends back the work of {worker.slug}.",
+                role=role,
                 instructions=checks,
                 reads=worker.writes,
-                kind="llm",
+                kind="human" if person else "llm",
             ),
         )
         onward = [

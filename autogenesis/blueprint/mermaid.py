@@ -26,7 +26,8 @@ def _quote(text: str) -> str:
 
 def _node(agent: AgentSpec, approvers: set[str]) -> str:
     if agent.slug in approvers:
-        return f"{_id(agent.slug)}{{{{{_quote(agent.slug)}}}}}"
+        who = f"{agent.slug} (a person)" if agent.kind == "human" else agent.slug
+        return f"{_id(agent.slug)}{{{{{_quote(who)}}}}}"
     label = _quote(f"{agent.slug}: {agent.role}" if agent.role else agent.slug)
     if agent.kind == "router":
         return f"{_id(agent.slug)}{{{label}}}"

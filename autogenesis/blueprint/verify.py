@@ -172,8 +172,8 @@ def _routing(bp: Blueprint) -> Iterator[Finding]:
     for pair in bp.reviews:
         if pair.worker == pair.approver:
             yield Finding("routing", pair.worker, f"agent {_show(pair.worker)} cannot approve its own work")
-        elif kinds.get(pair.approver, "llm") != "llm":
-            yield Finding("routing", pair.approver, f"approver {_show(pair.approver)} must be an llm agent")
+        elif kinds.get(pair.approver, "llm") not in ("llm", "human"):
+            yield Finding("routing", pair.approver, f"approver {_show(pair.approver)} must be an llm agent or a person")
         if kinds.get(pair.worker) == "router":
             yield Finding("routing", pair.worker, f"router {_show(pair.worker)} cannot be the worker of a review pair")
         if pair.worker in worker_of:

@@ -8,15 +8,19 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from langgraph_sdk import get_sync_client
 from openai_wire import handler
 
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
+from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.blueprint.ir import Scenario
 from autogenesis.sandbox import network_isolation, run_project_tests
 from autogenesis.state import TestFailure
@@ -170,3 +174,114 @@ def test_a_deployed_project_runs_against_an_openai_compatible_server(tmp_path: P
     assert kinds == [("served-model", None), ("served-model", "json_schema")] * 3
     schema = backend.requests[1]["response_format"]["json_schema"]
     assert (schema["name"], sorted(schema["schema"]["properties"])) == ("Verdict", ["approved", "reasons"])
+
+
+def _gated_project(root: Path) -> Path:
+    """triage → its model reviewer → reply → a person (the senior reviewer) approves it."""
+    bp = linear_blueprint("gated_desk", (("triage", "Sort tickets"), ("reply", "Draft the reply")), reviewed=False)
+    bp = add_approvers(bp, {}, max_retries=3, people={"reply": "senior reviewer"})
+    for path, text in render_project(bp, {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
+
+
+GATE_PROMPT = "Type y to approve it, or why it goes back:\n> "
+
+
+def _cli(folder: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gated_desk", *args, "--model", "scripted"],
+        cwd=folder,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_person_s_gate_waits_survives_a_kill_and_takes_a_rejection_then_an_approval(tmp_path: Path) -> None:
+    folder = _gated_project(tmp_path / "gated")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gated_desk", "printer on fire", "--model", "scripted", "--thread", "t1"],
+        cwd=folder,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    shown = b""
+    while not shown.endswith(GATE_PROMPT.encode()):  # the gate is asking: the run waits in its checkpoint
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        assert chunk, shown.decode()
+        shown += chunk
+    proc.kill()
+    proc.wait(timeout=60)
+    assert shown.decode() == (
+        "\nrun t1 waits for a person (to answer later: python -m gated_desk --resume t1 --approve | --reject WHY)\n"
+        "senior_reviewer approves the work of reply:\n\n"
+        "## reply_output\nreply: printer on fire\n\n## result\nreply: printer on fire\n\n"
+        "Criteria: The output does the job it was asked to do (Draft the reply); "
+        "it is complete, correct and on topic.\n" + GATE_PROMPT
+    )
+    # A new process answers the gate: sent back, revised, asked again; nobody answers, so it waits.
+    rejected = _cli(folder, "--resume", "t1", "--reject", "add an ETA")
+    assert (rejected.returncode, rejected.stdout) == (4, "")
+    assert rejected.stderr.endswith(
+        "\nwaiting for a person; answer with: python -m gated_desk --resume t1 --approve | --reject WHY\n"
+    )
+    approved = _cli(folder, "--resume", "t1", "--approve")
+    assert (approved.returncode, approved.stdout, approved.stderr) == (0, "reply: printer on fire\n", "")
+    state = _checkpointed_state(folder, "t1")
+    assert (state["attempts"], state["approved"]) == ({"triage": 1, "reply": 2}, {"triage": True, "reply": True})
+    # Answered from the terminal in one go, and refused what cannot be done.
+    typed = _cli(folder, "the same question", "--thread", "t2", stdin="too short\ny\n")
+    assert (typed.returncode, typed.stdout, typed.stderr.count(GATE_PROMPT)) == (0, "reply: the same question\n", 2)
+    assert _checkpointed_state(folder, "t2")["attempts"] == {"triage": 1, "reply": 2}
+    assert (
+        _cli(folder, "x", "--thread", "t3", "--approve-all").returncode,
+        _cli(folder, "--resume", "t3").returncode,
+    ) == (0, 0)
+    missing = _cli(folder, "--resume", "nope")
+    assert (missing.returncode, missing.stderr) == (2, "no run 'nope' in runs.sqlite\n")
+    done = _cli(folder, "--resume", "t1", "--approve")
+    assert (done.returncode, done.stderr) == (2, "run 't1' is not waiting for a person\n")
+
+
+def _checkpointed_state(folder: Path, thread: str) -> dict[str, Any]:
+    code = (
+        "import json, sys; from langgraph.checkpoint.sqlite import SqliteSaver; "
+        "from gated_desk.graph import build_graph; from langchain_core.language_models import FakeListChatModel\n"
+        "with SqliteSaver.from_conn_string('runs.sqlite') as saver:\n"
+        "    app = build_graph(FakeListChatModel(responses=['unused'])).compile(checkpointer=saver)\n"
+        f"    print(json.dumps(app.get_state({{'configurable': {{'thread_id': {thread!r}}}}}).values))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+@pytest.mark.slow
+def test_under_langgraph_dev_the_gate_is_an_interrupt_that_the_sdk_answers(
+    tmp_path: Path, langgraph_dev: Callable[..., AbstractContextManager[str]]
+) -> None:
+    folder = _gated_project(tmp_path / "gated")
+    with langgraph_dev(folder, tmp_path, {"GATED_DESK_MODEL": "scripted"}) as url:
+        client = get_sync_client(url=url)
+        thread = client.threads.create()["thread_id"]
+        client.runs.wait(thread, "gated_desk", input={"request": "printer on fire"})
+        waiting = client.threads.get_state(thread)
+        [gate] = [i["value"] for i in waiting["interrupts"]]
+        assert (gate["agent"], gate["approves"], waiting["next"]) == ("senior_reviewer", "reply", ["senior_reviewer"])
+        assert gate["work"] == "## reply_output\nreply: printer on fire\n\n## result\nreply: printer on fire"
+        reasons = ["add an ETA"]
+        client.runs.wait(thread, "gated_desk", command={"resume": {"approved": False, "reasons": reasons}})
+        again = client.threads.get_state(thread)
+        assert [i["value"]["agent"] for i in again["interrupts"]] == ["senior_reviewer"]
+        assert (again["values"]["attempts"], again["values"]["feedback"]) == (
+            {"triage": 1, "reply": 1},
+            {"reply": reasons},
+        )
+        done = client.runs.wait(thread, "gated_desk", command={"resume": "approve"})
+    assert isinstance(done, dict) and done["result"] == "reply: printer on fire"
+    assert (done["attempts"], done["approved"]) == ({"triage": 1, "reply": 2}, {"triage": True, "reply": True})

@@ -95,7 +95,12 @@ def test_the_local_extra_requires_our_distribution_and_this_installation_satisfi
     """`autogenesis` on PyPI is an unrelated package: the extra names our distribution."""
     files = render_project(linear_blueprint(), {})
     project = tomllib.loads(files["pyproject.toml"])["project"]
-    assert project["dependencies"] == ["langchain>=1.0", "langchain-core>=1.0", "langgraph>=1.2,<2"]
+    assert project["dependencies"] == [
+        "langchain>=1.0",
+        "langchain-core>=1.0",
+        "langgraph>=1.2,<2",
+        "langgraph-checkpoint-sqlite>=3.0",
+    ]
     (ours,) = [Requirement(r) for r in project["optional-dependencies"]["local"]]
     assert ours.name == "autogenesis-langgraph"
     assert importlib.metadata.version(ours.name) in ours.specifier
@@ -107,6 +112,7 @@ def test_the_readme_installs_what_its_commands_run() -> None:
     project = tomllib.loads(files["pyproject.toml"])["project"]
     assert project["optional-dependencies"] == {
         "local": ["autogenesis-langgraph>=0.1"],
+        "postgres": ["langgraph-checkpoint-postgres>=3.0", "psycopg[binary]>=3.2"],
         "dev": ["pytest>=8", "langgraph-cli[inmem]>=0.4"],
     }
     blocks = re.findall(r"^```bash\n(.*?)^```", files["README.md"], flags=re.DOTALL | re.MULTILINE)
@@ -118,7 +124,7 @@ def test_the_readme_installs_what_its_commands_run() -> None:
         "LANGGRAPH_CLI_NO_ANALYTICS=1 HELPDESK_MODEL=scripted langgraph dev --no-browser --host 127.0.0.1",
         "python -m pytest -q",
     ]
-    assert 'parse_args(argv, prog="helpdesk")' in files["helpdesk/__main__.py"]
+    assert 'call = parse_args(sys.argv[1:] if argv is None else argv, prog="helpdesk")' in files["helpdesk/__main__.py"]
     assert 'MODEL_ENV = "HELPDESK_MODEL"' in files["helpdesk/runtime.py"]
 
 

@@ -258,10 +258,12 @@ def test_scan_project_rejects(files: dict[str, str], problems: list[str]) -> Non
 def test_rule_routing_review_pairs() -> None:
     bp = linear_blueprint()
     router = bp.agents[0].model_copy(update={"kind": "router"})
-    human_approver = bp.agents[1].model_copy(update={"kind": "human"})
-    findings = verify(bp.model_copy(update={"agents": (router, human_approver, *bp.agents[2:])}))
+    router_approver = bp.agents[1].model_copy(update={"kind": "router"})
+    findings = verify(bp.model_copy(update={"agents": (router, router_approver, *bp.agents[2:])}))
     assert [(f.rule, f.message) for f in findings] == [
-        ("routing", "approver 'triage_reviewer' must be an llm agent"),
+        ("routing", "approver 'triage_reviewer' must be an llm agent or a person"),
         ("routing", "router 'triage' cannot be the worker of a review pair"),
         ("routing", "router 'triage' has an edge to 'triage_reviewer' without a condition"),
     ]
+    person = bp.agents[1].model_copy(update={"kind": "human"})  # a human gate approves triage's work
+    assert verify(bp.model_copy(update={"agents": (bp.agents[0], person, *bp.agents[2:])})) == []
