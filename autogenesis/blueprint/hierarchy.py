@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, ReviewPair
 from autogenesis.blueprint.names import MAX_NAME_CHARS, slugify, unique
 from autogenesis.blueprint.verify import APPROVE, REJECT
+from autogenesis.text import person_approvals, stems
 
 _REVIEWER_SUFFIX = "_reviewer"
 
@@ -15,6 +16,26 @@ def workers_needing_approvers(bp: Blueprint) -> list[AgentSpec]:
     """The llm and tool agents that neither have an approver nor are one, in blueprint order."""
     reviewed = {pair.worker for pair in bp.reviews} | {pair.approver for pair in bp.reviews}
     return [agent for agent in bp.agents if agent.kind in ("llm", "tool") and agent.slug not in reviewed]
+
+
+def people_approving(bp: Blueprint, request: str) -> dict[str, str]:
+    """Which workers' work a person approves, by the request's own words (worker slug → who).
+
+    Each approval the request states (`text.person_approvals`) goes to the worker whose name and
+    role share the most words with what the sentence says is approved; when it names nothing
+    ("a person signs off"), to the last worker, whose output leaves the system.
+    """
+    workers = workers_needing_approvers(bp)
+    if not workers:
+        return {}
+    gates: dict[str, str] = {}
+    for person, subject in person_approvals(request):
+        wanted = stems(subject)
+        overlap = [len(wanted & stems(f"{w.slug.replace('_', ' ')} {w.role}")) for w in workers]
+        best = max(overlap)
+        worker = workers[overlap.index(best)] if best else workers[-1]
+        gates.setdefault(worker.slug, person)
+    return gates
 
 
 def default_criteria(worker: AgentSpec) -> str:

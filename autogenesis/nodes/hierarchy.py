@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from autogenesis.blueprint.hierarchy import add_approvers, workers_needing_approvers
+from autogenesis.blueprint.hierarchy import add_approvers, people_approving, workers_needing_approvers
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import CriteriaDraft
@@ -18,14 +18,19 @@ from autogenesis.state import GenesisState
 
 
 def hierarchy(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
-    """Add an approver to each unreviewed worker; the model writes each approver's criteria."""
+    """Add an approver to each unreviewed worker; the model writes each approver's criteria.
+
+    Where the request says a person approves some work ("a senior reviewer must approve"), that
+    worker's approver is a human gate, decided from the request's words before any model is asked.
+    """
     blueprint = state["blueprint"]
     feedback = rejection_feedback(state)
     criteria = {
         worker.slug: generate(model, CriteriaDraft, prompts.render(worker, feedback)).criteria
         for worker in workers_needing_approvers(blueprint)
     }
-    reviewed = add_approvers(blueprint, criteria, max_retries=runtime.context.generated_retries)
+    people = people_approving(blueprint, state["request"])
+    reviewed = add_approvers(blueprint, criteria, max_retries=runtime.context.generated_retries, people=people)
     return {"blueprint": reviewed, **next_attempt(state, "hierarchy")}
 
 

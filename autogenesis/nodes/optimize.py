@@ -27,7 +27,12 @@ def measure(blueprint: Blueprint, prompts_by_agent: dict[str, str], report: Test
         pass_rate=round(report.passed / ran, 4) if ran else 0.0,
         agents=len(blueprint.agents),
         model_calls_per_run=llm_agents,
-        worst_case_model_calls=llm_agents + sum(2 * (pair.max_retries - 1) for pair in blueprint.reviews),
+        # Each rejection reruns the worker and its approver; a person's review costs no model call.
+        worst_case_model_calls=llm_agents
+        + sum(
+            (1 if blueprint.agent(pair.approver).kind == "human" else 2) * (pair.max_retries - 1)
+            for pair in blueprint.reviews
+        ),
         prompt_chars=sum(len(p) for p in prompts_by_agent.values()),
         test_seconds=report.duration_s,
         variant=variant,

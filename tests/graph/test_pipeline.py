@@ -17,11 +17,13 @@ from autogenesis.state import REVIEWED_STAGES
 HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
 
 
-def run(model: ScriptedChatModel, tmp_path: Path, thread: str = "t1", **context: Any) -> tuple[Any, dict[str, Any]]:
+def run(
+    model: ScriptedChatModel, tmp_path: Path, thread: str = "t1", request: str = HELPDESK, **context: Any
+) -> tuple[Any, dict[str, Any]]:
     app = build_graph(model).compile(checkpointer=InMemorySaver())
     ctx = Context(out_dir=str(tmp_path / "out"), **context)
     config = {"configurable": {"thread_id": thread}, "recursion_limit": ctx.recursion_limit()}
-    return app, app.invoke({"request": HELPDESK}, config, context=ctx)
+    return app, app.invoke({"request": request}, config, context=ctx)
 
 
 def test_full_build_is_approved_and_deployed(tmp_path: Path) -> None:
@@ -61,6 +63,29 @@ def test_full_build_is_approved_and_deployed(tmp_path: Path) -> None:
             "review:design_prompts": 6,
         }
     )
+
+
+def test_a_person_the_request_names_approves_as_a_human_gate(tmp_path: Path) -> None:
+    request = (
+        "an on-call incident response assistant that reads an alert, gathers deploy logs, proposes a cause "
+        "and drafts a status update that a senior reviewer must approve"
+    )
+    model = ScriptedChatModel()
+    _, out = run(model, tmp_path, request=request)
+    assert out["status"] == "approved"
+    blueprint = out["blueprint"]
+    assert [(a.slug, a.kind) for a in blueprint.agents][-2:] == [
+        ("drafts_status_update", "llm"),
+        ("senior_reviewer", "human"),
+    ]
+    assert blueprint.finish == "senior_reviewer"
+    assert [p.approver for p in blueprint.reviews if blueprint.agent(p.approver).kind == "human"] == ["senior_reviewer"]
+    # The gate asks no model: the hierarchy wrote criteria for four workers, the person's included.
+    assert model.count()["hierarchy"] == 4
+    files = out["project"].files
+    assert "interrupt(" in files["on_call_incident/runtime.py"]
+    assert "ask_approval(" in files["on_call_incident/nodes/senior_reviewer.py"]
+    assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
 
 
 @pytest.mark.parametrize("stage", REVIEWED_STAGES)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from autogenesis.blueprint.examples import linear_blueprint
-from autogenesis.blueprint.hierarchy import add_approvers, workers_needing_approvers
+from autogenesis.blueprint.hierarchy import add_approvers, people_approving, workers_needing_approvers
 from autogenesis.blueprint.ir import AgentSpec, Edge, ReviewPair
 from autogenesis.blueprint.verify import verify
+from autogenesis.text import person_approvals
 
 
 def test_workers_needing_approvers() -> None:
@@ -52,3 +53,51 @@ def test_add_approvers_is_idempotent_and_avoids_taken_names() -> None:
     assert [p.approver for p in once.reviews] == ["triage_reviewer_2", "triage_reviewer_reviewer"]
     assert add_approvers(once, {}, max_retries=2) == once
     assert verify(once) == []
+
+
+INCIDENT = (
+    "an on-call incident response assistant that reads an alert, gathers deploy logs, proposes a cause "
+    "and drafts a status update that a senior reviewer must approve"
+)
+
+
+def test_a_request_s_own_words_name_the_person_who_approves() -> None:
+    assert person_approvals(INCIDENT) == [("senior reviewer", "drafts a status update")]
+    assert person_approvals("a newsletter writer whose drafts must be approved by the editor") == [
+        ("editor", "a newsletter writer whose drafts")
+    ]
+    assert person_approvals("a contract checker; a lawyer signs off on every summary") == [("lawyer", "")]
+    assert person_approvals("a planner where a person approves the plan") == [("person", "a planner where")]
+    # A reviewer the request names without saying a person decides stays a model's review.
+    assert person_approvals("a helpdesk that triages tickets, drafts replies and has a reviewer approve them") == []
+    assert person_approvals("a tool that approves expenses") == []
+
+
+def test_the_approved_work_goes_to_the_matching_worker_or_else_the_last() -> None:
+    bp = linear_blueprint(
+        "incident",
+        (("read_alert", "Reads the alert"), ("draft_update", "Drafts a status update"), ("notify", "Sends it")),
+        reviewed=False,
+    )
+    assert people_approving(bp, INCIDENT) == {"draft_update": "senior reviewer"}
+    assert people_approving(bp, "an incident tool; a manager signs off") == {"notify": "manager"}
+    gated = add_approvers(bp, {}, max_retries=3, people=people_approving(bp, INCIDENT))
+    assert [(a.slug, a.kind) for a in gated.agents] == [
+        ("read_alert", "llm"),
+        ("read_alert_reviewer", "llm"),
+        ("draft_update", "llm"),
+        ("senior_reviewer", "human"),
+        ("notify", "llm"),
+        ("notify_reviewer", "llm"),
+    ]
+    assert gated.agent("senior_reviewer").role == (
+        "A person, the senior reviewer, approves or sends back the work of draft_update."
+    )
+    assert gated.review_of("draft_update") == ReviewPair(
+        worker="draft_update",
+        approver="senior_reviewer",
+        max_retries=3,
+        criteria="The output does the job it was asked to do (Drafts a status update); "
+        "it is complete, correct and on topic.",
+    )
+    assert verify(gated) == []
