@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +80,9 @@ class _AgentView:
     options: str = "()"
     converts: bool = False
     routes: list[tuple[str, str]] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    messages_key: str = ""
+    then: str = "END"
 
 
 def _target(slug: str | None) -> str:
@@ -136,6 +141,21 @@ def _walk(bp: Blueprint, *, every_route: bool) -> dict[str, tuple[str, str | Non
     return parents
 
 
+def _docstring(text: str, *, indent: int) -> str:
+    """`text` as a triple-quoted docstring wrapped to the line length, or one string when it has quotes."""
+    if not re.fullmatch(r"[A-Za-z0-9 `_.,:;()-]*", text):
+        return py_string(text)
+    lines = textwrap.wrap(text, width=_LINE_LENGTH - indent - 6) or [""]
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    pad = " " * indent
+    return '"""' + lines[0] + "\n" + "".join(f"{pad}{line}\n" for line in lines[1:]) + pad + '"""'
+
+
+def _py_dict_of_strings(items: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{py_string(key)}: {py_string(value)}" for key, value in items.items()) + "}"
+
+
 def _py_list(items: list[str]) -> str:
     return "[" + ", ".join(map(py_string, items)) + "]"
 
@@ -163,7 +183,7 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
     by the test's stand-in person and call no model.
     """
     approvers = {p.approver: p for p in bp.reviews}
-    answers: dict[str, list[str]] = {}
+    answers: dict[str, list[str | tuple[str, str]]] = {}
     attempts: dict[str, int] = {}
     asked: list[str] = []
     outcome = "finished"
@@ -198,6 +218,8 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
             said.append(json.dumps({"option": option}))
             slug = next(e.target for e in out if e.condition == option)
             continue
+        if agent.kind == "tool":  # one call to each of its tools, then its answer
+            said.extend(("call", tool.name) for tool in bp.tools_of(slug))
         if agent.kind != "human":
             said.append(f"{slug} answers")
         slug = out[0].target if out else None
@@ -208,14 +230,17 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
 
 @dataclass(frozen=True)
 class _Run:
-    script: dict[str, list[str]]
+    script: dict[str, list[str | tuple[str, str]]]  # an answer, or ("call", tool) for a tool call
     attempts: dict[str, int]
     outcome: str
     asked: list[str]  # the human agents asked, in order
 
     def script_literal(self) -> str:
         """The script as a Python dict literal, one agent per line."""
-        rows = [f"        {py_string(agent)}: {py_strings(said)}," for agent, said in self.script.items()]
+        def item(answer: str | tuple[str, str]) -> str:
+            return py_text(answer, indent=16) if isinstance(answer, str) else f"call({py_string(answer[1])})"
+
+        rows = [f"        {py_string(agent)}: [{', '.join(map(item, said))}]," for agent, said in self.script.items()]
         return "{\n" + "\n".join(rows) + "\n    }"
 
 
@@ -225,6 +250,8 @@ def _approve_path(bp: Blueprint) -> dict[str, Any]:
     keys = {INPUT_FIELD} | {name for slug in visited for name in bp.agent(slug).writes}
     workers = sorted(approvers[slug] for slug in visited if slug in approvers)
     keys |= _REDUCER_FIELDS  # channels with a reducer always have a value, `{}` at least
+    keys |= {f.name for f in bp.state if f.input}  # given by the test run (what its tools look up)
+    keys |= {f"{slug}_messages" for slug in visited if bp.agent(slug).kind == "tool"}
     return {
         "state_keys": "[" + ", ".join(py_string(k) for k in sorted(keys)) + "]",
         "attempts": _py_dict(dict.fromkeys(workers, 1)),
@@ -232,6 +259,11 @@ def _approve_path(bp: Blueprint) -> dict[str, Any]:
         "script": _script(bp).script_literal(),
         "asked": _py_list(_script(bp).asked),
     }
+
+
+def _sample_inputs(bp: Blueprint) -> str:
+    """The input fields a test run passes (what the tools look up), as a dict literal."""
+    return _py_dict_of_strings({f.name: f"Sample {f.name} for the test." for f in bp.state if f.input})
 
 
 def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
@@ -285,6 +317,9 @@ def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
             criteria=py_text(pair.criteria or agent.instructions or "The work does what was asked.") if pair else "",
             converts=any(w.type != "str" for w in writes),
         )
+        if agent.kind == "tool":
+            view.tools = [tool.name for tool in bp.tools_of(agent.slug)]
+            view.messages_key = f"{agent.slug}_messages"
         if agent.kind == "router" and not pair:
             out = [e for e in bp.edges if e.source == agent.slug and e.condition is not None]
             view.options = py_strings([e.condition for e in out if e.condition is not None])
@@ -301,10 +336,17 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     edges = [
         {"source": e.source, "target": _target(e.target)}
         for e in bp.edges
-        if e.source not in approvers and (e.source, e.target) not in pair_edges and bp.agent(e.source).kind != "router"
+        if e.source not in approvers
+        and (e.source, e.target) not in pair_edges
+        and bp.agent(e.source).kind not in ("router", "tool")
     ]
-    if bp.finish not in approvers and bp.agent(bp.finish).kind != "router":
+    if bp.finish not in approvers and bp.agent(bp.finish).kind not in ("router", "tool"):
         edges.append({"source": bp.finish, "target": "END"})
+    tool_agents = [a for a in agents if a.kind == "tool"]
+    for view in tool_agents:  # where a tool agent goes once it answers: its approver, or on
+        pair = bp.review_of(view.slug)
+        onward = [e.target for e in bp.edges if e.source == view.slug]
+        view.then = f'"{pair.approver}"' if pair else _target(onward[0] if onward else None)
     reviews = [
         {
             "worker": p.worker,
@@ -312,6 +354,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
             "on_approve": _target(_approve_target(bp, p)),
             "max_retries": p.max_retries,
             "on_exhausted": p.on_exhausted,
+            "from_tools": bp.agent(p.worker).kind == "tool",
         }
         for p in bp.reviews
     ]
@@ -343,6 +386,17 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "result_check": result_field is not None,
         "model_env": f"{bp.name.upper()}_MODEL",
         "model_agents": model_agents,
+        "tool_agents": tool_agents,
+        "tool_rows": [
+            {"name": t.name, "agent": t.agent, "source": t.source, "what": _markdown_cell(t.description)}
+            for t in bp.tools
+        ],
+        "max_tool_rounds": 3,
+        "input_fields_tuple": _py_tuple([f.name for f in bp.state if f.input and f.name != INPUT_FIELD]),
+        "tools": [
+            {"name": t.name, "source": t.source, "docstring": _docstring(t.description, indent=4)} for t in bp.tools
+        ],
+        "input_fields": ", ".join(f"`{f.name}`" for f in bp.state if f.input and f.name != INPUT_FIELD),
         "gates": ", ".join(
             f"`{p.approver}` approves `{p.worker}`" for p in bp.reviews if bp.agent(p.approver).kind == "human"
         ),
@@ -358,6 +412,8 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "sample_request": py_text(bp.scenarios[0].input if bp.scenarios else f"A first request for {bp.name}."),
         "approve": _approve_path(bp),
         "rejects": rejects,
+        "sample_inputs": _sample_inputs(bp),
+        "tools_by_name": {t.name: t.source for t in bp.tools},
         "scenarios": [
             {"name": s.name, "input": py_text(s.input, indent=12), "expect": py_text(s.expect, indent=12)}
             for s in bp.scenarios
@@ -387,6 +443,7 @@ def render_project(bp: Blueprint, prompts: Mapping[str, str], docs: Documentatio
         f"{name}/graph.py": render("graph.py.j2"),
         f"{name}/state.py": render("state.py.j2"),
         f"{name}/runtime.py": render("runtime.py.j2"),
+        **({f"{name}/tools.py": render("tools.py.j2")} if bp.tools else {}),
         f"{name}/nodes/__init__.py": render("nodes_init.py.j2"),
         f"{name}/prompts/__init__.py": render("prompts_init.py.j2"),
         "tests/test_graph.py": render("test_graph.py.j2"),

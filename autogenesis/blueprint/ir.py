@@ -29,6 +29,8 @@ class StateField(IRModel):
     name: str
     type: FieldType = "str"
     description: str = ""
+    #: Given by the caller in the run's input (beside `request`), never written by an agent.
+    input: bool = False
 
 
 class AgentSpec(IRModel):
@@ -60,6 +62,16 @@ class ReviewPair(IRModel):
     criteria: str = ""
 
 
+class ToolSpec(IRModel):
+    """A function a tool-using agent may call: it looks up data the caller passes in the run's input."""
+
+    name: str
+    agent: str
+    description: str
+    #: The input field (a `StateField` with `input=True`) the tool reads.
+    source: str
+
+
 class Scenario(IRModel):
     """An acceptance scenario: an input and an expectation a test can check."""
 
@@ -77,6 +89,7 @@ class Blueprint(IRModel):
     agents: tuple[AgentSpec, ...]
     edges: tuple[Edge, ...]
     reviews: tuple[ReviewPair, ...] = ()
+    tools: tuple[ToolSpec, ...] = ()
     entry: str
     finish: str
     scenarios: tuple[Scenario, ...] = ()
@@ -88,6 +101,10 @@ class Blueprint(IRModel):
             if agent.slug == slug:
                 return agent
         raise KeyError(slug)
+
+    def tools_of(self, agent: str) -> tuple[ToolSpec, ...]:
+        """The tools `agent` may call, in blueprint order."""
+        return tuple(tool for tool in self.tools if tool.agent == agent)
 
     def review_of(self, worker: str) -> ReviewPair | None:
         """The review pair whose worker is `worker`, if any."""

@@ -33,6 +33,8 @@ def _node(agent: AgentSpec, approvers: set[str]) -> str:
         return f"{_id(agent.slug)}{{{label}}}"
     if agent.kind == "human":
         return f"{_id(agent.slug)}[/{label}/]"
+    if agent.kind == "tool":
+        return f"{_id(agent.slug)}[[{label}]]"
     return f"{_id(agent.slug)}[{label}]"
 
 

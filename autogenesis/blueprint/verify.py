@@ -50,7 +50,7 @@ def _show(name: str) -> str:
 
 def verify(bp: Blueprint) -> list[Finding]:
     """Every rule `bp` breaks; an empty list means code may be generated from it."""
-    findings = [*_sizes(bp), *_names(bp), *_duplicates(bp), *_references(bp), *_routing(bp)]
+    findings = [*_sizes(bp), *_names(bp), *_duplicates(bp), *_references(bp), *_routing(bp), *_tools(bp)]
     if len(bp.agents) <= MAX_AGENTS and not any(f.rule in ("reference", "duplicate") for f in findings):
         findings += [*_reachability(bp), *_cycles(bp)]
     findings += list(_unwritten(bp))
@@ -72,6 +72,8 @@ def _texts(bp: Blueprint) -> Iterator[tuple[str, str]]:
     for edge in bp.edges:
         if edge.condition is not None:
             yield f"edge {edge.source[:MAX_NAME_CHARS]} -> {edge.target[:MAX_NAME_CHARS]} condition", edge.condition
+    for tool in bp.tools:
+        yield f"tool {tool.name[:MAX_NAME_CHARS]} description", tool.description
 
 
 def _sizes(bp: Blueprint) -> Iterator[Finding]:
@@ -103,6 +105,7 @@ def _names(bp: Blueprint) -> Iterator[Finding]:
     named += [("agent", a.slug) for a in bp.agents]
     named += [("field", f.name) for f in bp.state]
     named += [("scenario", s.name) for s in bp.scenarios]
+    named += [("tool", t.name) for t in bp.tools]
     for kind, name in named:
         problem = _name_problem(name)
         if problem:
@@ -203,6 +206,32 @@ def _routing(bp: Blueprint) -> Iterator[Finding]:
                         agent.slug,
                         f"edge {edge.source} -> {edge.target} has a condition but {_show(agent.slug)} is not a router",
                     )
+
+
+def _tools(bp: Blueprint) -> Iterator[Finding]:
+    """Every tool an agent calls exists, belongs to a tool agent, and reads an input field."""
+    kinds = {a.slug: a.kind for a in bp.agents}
+    fields = {f.name: f for f in bp.state}
+    for name in _repeated(t.name for t in bp.tools):
+        yield Finding("duplicate", name, f"tool {_show(name)} is defined more than once")
+    for tool in bp.tools:
+        if tool.name in kinds or tool.name in fields:
+            yield Finding("name", tool.name, f"tool name {_show(tool.name)} is also an agent or a field")
+        if kinds.get(tool.agent) != "tool":
+            yield Finding(
+                "tools", tool.name, f"tool {_show(tool.name)} belongs to {_show(tool.agent)}, not to a tool agent"
+            )
+        source = fields.get(tool.source)
+        if source is None or not source.input or source.type != "str":
+            yield Finding(
+                "tools", tool.name, f"tool {_show(tool.name)} reads {_show(tool.source)}, not a text input field"
+            )
+    for agent in bp.agents:
+        if agent.kind == "tool" and not bp.tools_of(agent.slug):
+            yield Finding("tools", agent.slug, f"tool agent {_show(agent.slug)} has no tool to call")
+    for field in bp.state:
+        if field.input and field.name != INPUT_FIELD and any(field.name in a.writes for a in bp.agents):
+            yield Finding("tools", field.name, f"input field {_show(field.name)} is written by an agent")
 
 
 def _router_edges(slug: str, out: list[Edge]) -> Iterator[Finding]:
@@ -306,7 +335,7 @@ def _cycle_through(graph: Mapping[str, list[str]], start: str) -> list[str] | No
 
 def _unwritten(bp: Blueprint) -> Iterator[Finding]:
     fields = {f.name for f in bp.state}
-    written = {INPUT_FIELD} | {name for agent in bp.agents for name in agent.writes}
+    written = {INPUT_FIELD} | {f.name for f in bp.state if f.input} | {n for a in bp.agents for n in a.writes}
     reported: set[str] = set()
     for agent in bp.agents:
         for name in agent.reads:

@@ -124,7 +124,8 @@ def test_the_readme_installs_what_its_commands_run() -> None:
         "LANGGRAPH_CLI_NO_ANALYTICS=1 HELPDESK_MODEL=scripted langgraph dev --no-browser --host 127.0.0.1",
         "python -m pytest -q",
     ]
-    assert 'call = parse_args(sys.argv[1:] if argv is None else argv, prog="helpdesk")' in files["helpdesk/__main__.py"]
+    assert 'argv, prog="helpdesk", input_fields=INPUT_FIELDS' in files["helpdesk/__main__.py"]
+    assert "INPUT_FIELDS = ()" in files["helpdesk/graph.py"]  # no tools: `request` is the only input
     assert 'MODEL_ENV = "HELPDESK_MODEL"' in files["helpdesk/runtime.py"]
 
 

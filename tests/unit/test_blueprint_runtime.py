@@ -125,10 +125,21 @@ def test_ask_for_uses_structured_output_where_the_model_has_it(project: ModuleTy
 
     class Structured(FakeListChatModel):
         def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
-            return RunnableLambda(lambda _: {"approved": False, "reasons": ["from structured output"]})
+            assert kwargs == {"include_raw": True}
+            return RunnableLambda(lambda _: next(answers))
 
-    verdict = runtime.review(Structured(responses=["unused"]), approver="check", criteria="c", output="o")
+    parsed = {"approved": False, "reasons": ["from structured output"]}
+    answers = iter(
+        [
+            {"raw": AIMessage(""), "parsed": parsed, "parsing_error": None},
+            # A model that answers with JSON in its text, not through the tool call it was bound to.
+            {"raw": AIMessage('{"approved": true}'), "parsed": None, "parsing_error": None},
+        ]
+    )
+    model = Structured(responses=["unused"])
+    verdict = runtime.review(model, approver="check", criteria="c", output="o")
     assert verdict == runtime.Verdict(approved=False, reasons=["from structured output"])
+    assert runtime.review(model, approver="check", criteria="c", output="o") == runtime.Verdict(approved=True)
 
 
 def test_ask_for_parses_text_strictly_asks_again_once_then_stops(project: ModuleType) -> None:
