@@ -24,8 +24,9 @@ class Refused(Exception):
 
 
 class Backend(Protocol):
-    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int]]:
-        """The answer's text and its `usage` (`prompt_tokens`, `completion_tokens`, `total_tokens`)."""
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int]] | tuple[str, dict[str, int], list[Any]]:
+        """The answer's text, its `usage` (`prompt_tokens`, `completion_tokens`, `total_tokens`),
+        and optionally the tool calls it makes (`{"name", "arguments"}` each)."""
         ...
 
 
@@ -41,7 +42,7 @@ def handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
             try:
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     raise Refused(404, f"no route {self.path}")
-                text, usage = backend.complete(body)
+                text, usage, *calls = backend.complete(body)
             except Refused as refused:
                 self._json(refused.status, {"error": {"message": str(refused), "type": "server_error"}})
                 return
@@ -49,7 +50,13 @@ def handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
             if body.get("stream"):
                 self._stream(completion_id, body["model"], text, usage)
                 return
-            message = {"role": "assistant", "content": text}
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            tool_calls = [
+                {"id": f"call_{i}", "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                for i, c in enumerate(calls[0] if calls else [])
+            ]
+            if tool_calls:
+                message["tool_calls"] = tool_calls
             self._json(
                 200,
                 {
@@ -57,7 +64,9 @@ def handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": body["model"],
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "choices": [
+                        {"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}
+                    ],
                     "usage": usage,
                 },
             )

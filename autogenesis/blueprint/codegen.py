@@ -237,6 +237,7 @@ class _Run:
 
     def script_literal(self) -> str:
         """The script as a Python dict literal, one agent per line."""
+
         def item(answer: str | tuple[str, str]) -> str:
             return py_text(answer, indent=16) if isinstance(answer, str) else f"call({py_string(answer[1])})"
 

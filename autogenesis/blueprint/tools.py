@@ -40,7 +40,8 @@ _VERBS = {
 }
 _JOB = re.compile(
     r"^\s*(?P<verb>" + "|".join(sorted(map(re.escape, _VERBS), key=len, reverse=True)) + r")\s+"
-    r"(?:(?:the|a|an|any|all|its|their|recent|relevant)\s+)*(?P<data>[a-z][a-z0-9 -]*?)\s*(?:$|[,.;(]|\b(?:and|then|that|from|for|to|of)\b)",
+    r"(?:(?:the|a|an|any|all|its|their|recent|relevant)\s+)*(?P<data>[a-z][a-z0-9 -]*?)\s*"
+    r"(?:$|[,.;(]|\b(?:and|then|that|from|for|to|of)\b)",
     re.IGNORECASE,
 )
 #: Objects that are the system's own input, not data from outside.

@@ -22,6 +22,7 @@ from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.blueprint.ir import Scenario
+from autogenesis.blueprint.tools import add_tools
 from autogenesis.sandbox import network_isolation, run_project_tests
 from autogenesis.state import TestFailure
 
@@ -285,3 +286,60 @@ def test_under_langgraph_dev_the_gate_is_an_interrupt_that_the_sdk_answers(
         done = client.runs.wait(thread, "gated_desk", command={"resume": "approve"})
     assert isinstance(done, dict) and done["result"] == "reply: printer on fire"
     assert (done["attempts"], done["approved"]) == ({"triage": 1, "reply": 2}, {"triage": True, "reply": True})
+
+
+class _ToolBackend:
+    """A tool-calling model server: asked with tools and no tool result yet, it calls the first tool."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int], list[dict[str, str]]]:
+        self.requests.append(body)
+        usage = {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}
+        messages = body["messages"]
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return json.dumps({"approved": True, "reasons": []}), usage, []
+        if body.get("tools") and messages[-1]["role"] != "tool":
+            tool = body["tools"][0]["function"]["name"]
+            return "", usage, [{"name": tool, "arguments": json.dumps({"query": "failed"})}]
+        if messages[-1]["role"] == "tool":
+            return f"found: {messages[-1]['content']}", usage, []
+        return f"wrote: {messages[-1]['content'].splitlines()[-1]}", usage, []
+
+
+@pytest.mark.real_model  # an OpenAI client, against the loopback server only
+def test_a_tool_agent_calls_its_tool_through_a_real_provider_s_tool_calling(tmp_path: Path) -> None:
+    bp = linear_blueprint(
+        "ops_desk", (("gather", "gathers deploy logs"), ("update", "drafts a status update")), reviewed=False
+    )
+    bp = add_approvers(add_tools(bp), {}, max_retries=2)
+    folder = tmp_path / "ops"
+    for path, text in render_project(bp, {}).items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+    (folder / "logs.txt").write_text("deploy 41 ok\ndeploy 42 failed: OOM in api\n", encoding="utf-8")
+    backend = _ToolBackend()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(backend))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        setting = f"openai:http://127.0.0.1:{server.server_port}/v1#tool-model"
+        proc = subprocess.run(
+            [sys.executable, "-m", "ops_desk", "api 500s", "--model", setting, "--input", "deploy_logs=@logs.txt"],
+            cwd=folder,
+            env={k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "wrote: found: deploy 42 failed: OOM in api\n", "")
+    gather_calls = [r for r in backend.requests if r.get("tools")]
+    assert [t["function"]["name"] for t in gather_calls[0]["tools"]] == ["gather_deploy_logs"]
+    # The agent called its tool, saw the matching log line, then answered; the ToolNode ran in between.
+    assert [[m["role"] for m in r["messages"]] for r in gather_calls] == [
+        ["system", "user"],
+        ["system", "user", "assistant", "tool"],
+    ]
