@@ -83,7 +83,8 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
 
 def _summary(key: str, value: Any) -> str:
     if key == "blueprint":
-        return f"{value.name} v{value.version}: {len(value.agents)} agents, {len(value.reviews)} review pairs"
+        shape = f"{value.name} v{value.version}: {len(value.agents)} agents, {len(value.reviews)} review pairs"
+        return f"{shape} ({', '.join(value.patterns())})" if value.patterns() else shape
     if key == "test_report":
         counts = f"{value.passed} passed, {value.failed} failed, {value.errors} errors"
         return f"{counts} in {value.duration_s:.1f}s ({value.sandbox})"

@@ -4,7 +4,8 @@
     python bench/use_cases.py --model scripted
 
 For each request: the final status, the generated tests' results, model calls and tokens,
-the first-decode failures (calls that needed a retry) and wall time.
+the first-decode failures (calls that needed a retry), wall time, and the workflow patterns of
+the blueprint it designed (`Blueprint.patterns()`).
 """
 
 from __future__ import annotations
@@ -46,13 +47,16 @@ def main() -> None:
             tests = f"{report.passed}/{report.passed + report.failed + report.errors}" if report else "-"
             retried = sum(1 for c in calls if c.attempts > 1)
             tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
-            rows.append((case, status, tests, len(calls), tokens, retried, seconds))
+            blueprint = state.get("blueprint")
+            shape = ", ".join(blueprint.patterns()) if blueprint is not None else "-"
+            rows.append((case, status, tests, len(calls), tokens, retried, seconds, shape))
             print(f"{case}: {status} ({seconds:.0f}s)", flush=True)
     print()
     print(f"model: {args.model}")
-    print(f"{'use case':<20} {'status':<28} {'tests':>7} {'calls':>6} {'tokens':>8} {'retried':>8} {'seconds':>8}")
-    for case, status, tests, n, tokens, retried, seconds in rows:
-        print(f"{case:<20} {status:<28} {tests:>7} {n:>6} {tokens:>8} {retried:>8} {seconds:>8.1f}")
+    header = f"{'use case':<20} {'status':<28} {'tests':>7} {'calls':>6} {'tokens':>8} {'retried':>8} {'seconds':>8}"
+    print(f"{header}  patterns")
+    for case, status, tests, n, tokens, retried, seconds, shape in rows:
+        print(f"{case:<20} {status:<28} {tests:>7} {n:>6} {tokens:>8} {retried:>8} {seconds:>8.1f}  {shape}")
     ended = Counter("deployed" if r[1] == "approved" else "typed halt" if ":" in r[1] else "other" for r in rows)
     print(f"\n{ended['deployed']} of {len(rows)} deployed with passing tests; {ended['typed halt']} typed halts")
 

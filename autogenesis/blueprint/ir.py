@@ -102,6 +102,20 @@ class Blueprint(IRModel):
                 return agent
         raise KeyError(slug)
 
+    def patterns(self) -> tuple[str, ...]:
+        """The LangGraph workflow patterns this blueprint combines, in a fixed order."""
+        kinds = {a.kind for a in self.agents}
+        approvers = {p.approver for p in self.reviews}
+        approver_kinds = {a.kind for a in self.agents if a.slug in approvers}
+        found = {
+            "prompt chaining": len(self.agents) - len(approvers) > 1,
+            "routing": "router" in kinds,
+            "evaluator-optimizer": "llm" in approver_kinds,
+            "tool-using agent": bool(self.tools),
+            "human-in-the-loop": "human" in kinds,
+        }
+        return tuple(name for name, present in found.items() if present)
+
     def tools_of(self, agent: str) -> tuple[ToolSpec, ...]:
         """The tools `agent` may call, in blueprint order."""
         return tuple(tool for tool in self.tools if tool.agent == agent)

@@ -176,3 +176,14 @@ def test_a_tool_project_s_own_tests_pass_without_autogenesis(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
     assert done.stdout.strip().splitlines()[-1].startswith("5 passed in ")  # approve path + 3 approvers + 1 scenario
+
+
+def test_a_blueprint_names_the_workflow_patterns_it_combines() -> None:
+    assert linear_blueprint().patterns() == ("prompt chaining", "evaluator-optimizer")
+    gated = add_approvers(
+        add_tools(linear_blueprint("ops_desk", ROLES, reviewed=False)),
+        {},
+        max_retries=2,
+        people={"update": "senior reviewer"},
+    )
+    assert gated.patterns() == ("prompt chaining", "evaluator-optimizer", "tool-using agent", "human-in-the-loop")
