@@ -101,7 +101,8 @@ def _default_prompt(bp: Blueprint, agent: AgentSpec) -> str:
     if pair is not None:
         return f"You review the work of the {pair.worker} agent. Approve it only when it meets the criteria."
     job = agent.instructions or agent.role or agent.slug.replace("_", " ")
-    return f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {job}. Answer with your result alone."
+    tools = " Call your tools for the data the job needs first." if agent.kind == "tool" else ""
+    return f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {job}.{tools} Answer with your result alone."
 
 
 def _approve_target(bp: Blueprint, pair: ReviewPair) -> str | None:
