@@ -328,6 +328,13 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     deployment = outcome.state.get("deployment")
     if status == "approved" and deployment is not None:
         err.print(f"deployed: {deployment.path}", markup=False)
+        for label, paths in (
+            ("your edits carried over from the previous version", deployment.carried),
+            ("your edits kept beside ours as <file>.yours-vN (both changed)", deployment.conflicts),
+            ("your edits to generated wiring, regenerated", deployment.not_carried),
+        ):
+            if paths:
+                err.print(f"  {label}: {', '.join(paths)}", markup=False)
     halt = outcome.state.get("halt")
     if halt is not None and status != "approved":
         err.print(f"why: {halt.detail}", markup=False)

@@ -92,7 +92,15 @@ def _summary(key: str, value: Any) -> str:
         return (
             f"pass rate {value.pass_rate}, kept {value.variant}, worst case {value.worst_case_model_calls} model calls"
         )
-    return f"{value.path} (version {value.version}, {value.files} files)"
+    line = f"{value.path} (version {value.version}, {value.files} files)"
+    for label, paths in (
+        ("your edits carried over", value.carried),
+        ("your edits kept beside ours (both changed)", value.conflicts),
+        ("your edits to generated wiring, regenerated", value.not_carried),
+    ):
+        if paths:
+            line += f"; {label}: {', '.join(paths)}"
+    return line
 
 
 def render_models(console: Console) -> None:

@@ -136,6 +136,13 @@ class Deployment(Artifact):
     path: str
     version: int
     files: int
+    #: The user's edits to the previous version's tool and prompt files, carried into this one.
+    carried: tuple[str, ...] = ()
+    #: Files the user edited that this version also changes: ours is written, theirs kept beside
+    #: it as `<file>.yours-v<N>`.
+    conflicts: tuple[str, ...] = ()
+    #: Generated wiring (graph, state, runtime, ...) the user edited: regenerated, not carried.
+    not_carried: tuple[str, ...] = ()
 
 
 class Feedback(Artifact):

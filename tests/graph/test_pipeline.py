@@ -223,3 +223,37 @@ def test_model_calls_do_not_depend_on_how_long_the_generated_tests_took(
         assert out["metrics"].test_seconds == seconds
         calls.append([call.model_copy(update={"latency_s": 0.0}) for call in out["calls"]])
     assert calls[0] == calls[1]
+
+
+def test_a_feedback_iteration_keeps_the_user_s_edits_of_tools_and_prompts(tmp_path: Path) -> None:
+    from autogenesis.drafts import FeedbackDraft
+
+    request = "an incident helper that gathers deploy logs and drafts a status update"
+    iterate = FeedbackDraft(summary="more detail", improvements=["say which deploy"], iterate=True)
+    done = FeedbackDraft(summary="good", improvements=[], iterate=False)
+    model = ScriptedChatModel(responses={"feedback": [iterate, done]})
+    app = build_graph(model).compile(checkpointer=InMemorySaver(), interrupt_after=["deploy"])
+    ctx = Context(out_dir=str(tmp_path / "out"), max_iterations=1)
+    config = {"configurable": {"thread_id": "edits"}, "recursion_limit": ctx.recursion_limit()}
+    app.invoke({"request": request}, config, context=ctx)
+    v1 = Path(app.get_state(config).values["deployment"].path)
+    name = v1.parent.name
+    tools, prompt, graph = (
+        v1 / name / "tools.py",
+        v1 / name / "prompts" / "drafts_status_update.py",
+        v1 / name / "graph.py",
+    )
+    edited_tool = tools.read_text().replace("return lookup(", "return 'from our log store: ' + lookup(", 1)
+    tools.write_text(edited_tool)
+    prompt.write_text(prompt.read_text() + "\n# tuned by hand\n")
+    graph.write_text(graph.read_text() + "\n# wiring edited by hand\n")
+    app.invoke(None, config, context=ctx)  # on to the feedback, a second design, and deploy v2
+    deployment = app.get_state(config).values["deployment"]
+    v2 = Path(deployment.path)
+    assert (v2.name, deployment.carried) == ("v2", (f"{name}/prompts/drafts_status_update.py", f"{name}/tools.py"))
+    assert (deployment.conflicts, deployment.not_carried) == ((), (f"{name}/graph.py",))
+    assert (v2 / name / "tools.py").read_text() == edited_tool
+    assert (v2 / name / "prompts" / "drafts_status_update.py").read_text().endswith("# tuned by hand\n")
+    assert "# wiring edited by hand" not in (v2 / name / "graph.py").read_text()
+    app.invoke(None, config, context=ctx)
+    assert app.get_state(config).values["status"] == "approved"
