@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -249,13 +250,16 @@ def test_a_person_s_gate_waits_survives_a_kill_and_takes_a_rejection_then_an_app
     assert (done.returncode, done.stderr) == (2, "run 't1' is not waiting for a person\n")
 
 
-def _checkpointed_state(folder: Path, thread: str) -> dict[str, Any]:
+def _checkpointed_state(folder: Path, thread: str, package: str = "gated_desk") -> dict[str, Any]:
+    """The last checkpointed state of a run of the project's command line (threads: see runs.sqlite)."""
+    pick = f"{thread!r}" if thread else "next(iter(saver.list(None)))[0]['configurable']['thread_id']"
     code = (
         "import json, sys; from langgraph.checkpoint.sqlite import SqliteSaver; "
-        "from gated_desk.graph import build_graph; from langchain_core.language_models import FakeListChatModel\n"
+        f"from {package}.graph import build_graph; from langchain_core.language_models import FakeListChatModel\n"
         "with SqliteSaver.from_conn_string('runs.sqlite') as saver:\n"
         "    app = build_graph(FakeListChatModel(responses=['unused'])).compile(checkpointer=saver)\n"
-        f"    print(json.dumps(app.get_state({{'configurable': {{'thread_id': {thread!r}}}}}).values))"
+        f"    thread = {pick}\n"
+        "    print(json.dumps(app.get_state({'configurable': {'thread_id': thread}}).values, default=str))"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -343,3 +347,28 @@ def test_a_tool_agent_calls_its_tool_through_a_real_provider_s_tool_calling(tmp_
         ["system", "user"],
         ["system", "user", "assistant", "tool"],
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.real_model
+def test_a_deployed_project_runs_on_the_embedded_model_through_the_local_extra(tmp_path: Path) -> None:
+    folder = tmp_path / "support_desk"
+    for path, text in _three_agent_project().items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "support_desk", "My printer is on fire", "--model", "local"],
+        cwd=folder,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    # The embedded model's verdicts decide the ending; either ending is typed, never a traceback.
+    if proc.returncode == 0:
+        assert proc.stdout.strip() and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    else:
+        assert proc.returncode == 3, proc.stderr[-3000:]
+        assert re.match(r"halted: escalated:(intake|research|answer)\n- ", proc.stderr), proc.stderr[-3000:]
+    state = _checkpointed_state(folder, "", package="support_desk")  # the one run in runs.sqlite
+    assert sum(state["attempts"].values()) >= 1 and set(state["attempts"]) <= {"intake", "research", "answer"}
