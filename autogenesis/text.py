@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
-_LEADING = re.compile(r"^\s*(build|create|make|design)?\s*(me\s+)?(a|an|the)?\s*", re.I)
+_LEADING = re.compile(r"^\s*(?:(?:build|create|make|design)\s+)?(?:me\s+)?(?:(?:an|a|the)\s+)?", re.I)
 _SEPARATORS = re.compile(r",|;|\band\b|\bthen\b")
 _CONTENT = re.compile(r"[a-z]{4,}")
 _COMMON = {"that", "this", "with", "from", "into", "each", "every", "they", "them", "their", "have", "will", "system"}
