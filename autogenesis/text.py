@@ -19,13 +19,25 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def request_clauses(request: str) -> list[str]:
-    """The capabilities a request spells out: 'a helpdesk that triages tickets, drafts replies and ...'."""
+#: Words saying jobs run side by side ("searches the web and reads papers in parallel").
+PARALLEL = re.compile(r"\s*\b(?:in parallel|at the same time|simultaneously|concurrently)\b", re.IGNORECASE)
+
+
+def _pieces(request: str) -> list[str]:
     body = _LEADING.sub("", request.strip())
     head, _, rest = body.partition(" that ")
-    pieces = _SEPARATORS.split(rest or head)
-    clauses = [p.strip(" .") for p in pieces if words(p)]
-    return clauses[:MAX_CLAUSES] or [head.strip(" .") or "answer the request"]
+    pieces = [p.strip(" .") for p in _SEPARATORS.split(rest or head) if words(PARALLEL.sub("", p))]
+    return pieces[:MAX_CLAUSES] or [head.strip(" .") or "answer the request"]
+
+
+def request_clauses(request: str) -> list[str]:
+    """The capabilities a request spells out: 'a helpdesk that triages tickets, drafts replies and ...'."""
+    return [PARALLEL.sub("", piece).strip(" .") for piece in _pieces(request)]
+
+
+def parallel_clause(request: str) -> int | None:
+    """The index (in `request_clauses`) of the job the request says runs in parallel with the one before."""
+    return next((i for i, piece in enumerate(_pieces(request)) if PARALLEL.search(piece)), None)
 
 
 def stems(text: str) -> set[str]:

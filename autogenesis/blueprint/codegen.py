@@ -105,23 +105,66 @@ def _default_prompt(bp: Blueprint, agent: AgentSpec) -> str:
     return f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {job}.{tools} Answer with your result alone."
 
 
-def _approve_target(bp: Blueprint, pair: ReviewPair) -> str | None:
+def _approve_targets(bp: Blueprint, pair: ReviewPair) -> list[str]:
+    """Where approved work goes: none at the finish, several when the approver fans out."""
     if pair.approver == bp.finish:
-        return None
-    onward = [
-        e
+        return []
+    return [
+        e.target
         for e in bp.edges
         if e.source == pair.approver and not (e.target == pair.worker and e.condition in (None, REJECT))
     ]
-    return onward[0].target if onward else None
+
+
+def _forward(bp: Blueprint) -> dict[str, list[str]]:
+    """Each agent's next agents on the way forward (no send-back edges)."""
+    back = {(p.approver, p.worker) for p in bp.reviews}
+    graph: dict[str, list[str]] = {a.slug: [] for a in bp.agents}
+    for e in bp.edges:
+        if (e.source, e.target) not in back and e.condition != REJECT and e.target not in graph[e.source]:
+            graph[e.source].append(e.target)
+    return graph
+
+
+def joins(bp: Blueprint) -> dict[str, int]:
+    """Agents where parallel branches join, with how many branches arrive there.
+
+    A fork is an agent (not a router: it takes one route) with several next agents; its join is
+    the nearest agent every branch reaches.
+    """
+    forward = _forward(bp)
+    found: dict[str, int] = {}
+    for fork, branches in forward.items():
+        if bp.agent(fork).kind == "router" or len(branches) < 2:
+            continue
+        reached = []
+        for start in branches:
+            seen, queue = {start}, deque([start])
+            while queue:
+                for nxt in forward[queue.popleft()]:
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        queue.append(nxt)
+            reached.append(seen)
+        common = set.intersection(*reached)
+        order, queue = [fork], deque([fork])
+        while queue:
+            for nxt in forward[queue.popleft()]:
+                if nxt not in order:
+                    order.append(nxt)
+                    queue.append(nxt)
+        join = next((slug for slug in order if slug in common), None)
+        if join is not None:
+            sources = {s for s, targets in forward.items() if join in targets and any(s in r for r in reached)}
+            found[join] = len(sources)
+    return found
 
 
 def _successors(bp: Blueprint, slug: str, *, every_route: bool) -> list[tuple[str, str | None]]:
     """(target, router option taken) pairs on the approve path out of `slug`."""
     pair = next((p for p in bp.reviews if p.approver == slug), None)
     if pair is not None:
-        target = _approve_target(bp, pair)
-        return [] if target is None else [(target, None)]
+        return [(target, None) for target in _approve_targets(bp, pair)]
     out = [e for e in bp.edges if e.source == slug]
     if bp.agent(slug).kind == "router":
         routes = [(e.target, e.condition) for e in out]
@@ -188,10 +231,22 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
     attempts: dict[str, int] = {}
     asked: list[str] = []
     outcome = "finished"
-    slug: str | None = bp.entry
-    for _ in range(10_000):  # the verifier bounds every loop; this only guards a bug here
-        if slug is None:
-            break
+    waiting = joins(bp)  # a join runs once every branch has arrived (an escalated one never does)
+    arrived: dict[str, int] = {}
+    pending = deque([bp.entry])
+    steps = 0
+
+    def go(targets: list[str]) -> None:
+        for target in targets:
+            if target in waiting:
+                arrived[target] = arrived.get(target, 0) + 1
+                if arrived[target] < waiting[target]:
+                    continue
+            pending.append(target)
+
+    while pending and steps < 10_000:  # the verifier bounds every loop; this only guards a bug here
+        steps += 1
+        slug = pending.popleft()
         agent = bp.agent(slug)
         said = answers.setdefault(slug, [])
         pair = approvers.get(slug)
@@ -203,27 +258,26 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
             if agent.kind != "human":  # a person's verdict comes from the test's Person, not a model
                 said.append(verdict)
             if pair is not reject:
-                slug = _approve_target(bp, pair)
+                go(_approve_targets(bp, pair))
             elif attempts[pair.worker] < pair.max_retries:
-                slug = pair.worker
+                go([pair.worker])
+            elif pair.on_exhausted == "escalate":
+                outcome = "escalated"  # this branch ends; a join after it never runs
             else:
-                if pair.on_exhausted == "escalate":
-                    outcome = "escalated"
-                    break
-                slug = _approve_target(bp, pair)
+                go(_approve_targets(bp, pair))
             continue
         out = [e for e in bp.edges if e.source == slug]
         if agent.kind == "router":
             options = [e.condition for e in out if e.condition is not None]
             option = (routes or {}).get(slug, options[0])
             said.append(json.dumps({"option": option}))
-            slug = next(e.target for e in out if e.condition == option)
+            go([next(e.target for e in out if e.condition == option)])
             continue
         if agent.kind == "tool":  # one call to each of its tools, then its answer
             said.extend(("call", tool.name) for tool in bp.tools_of(slug))
         if agent.kind != "human":
             said.append(f"{slug} answers")
-        slug = out[0].target if out else None
+        go([e.target for e in out])
     model_agents = [a.slug for a in bp.agents if a.kind != "human"]
     script = {name: answers[name] for name in model_agents if answers.get(name)}
     return _Run(script=script, attempts=attempts, outcome=outcome, asked=asked)
@@ -335,8 +389,17 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     approvers = {p.approver for p in bp.reviews}
     routers = [a for a in agents if a.kind == "router" and not a.is_approver]
     pair_edges = {(p.worker, p.approver) for p in bp.reviews}
+    gates = joins(bp)
+
+    def goto(slug: str | None) -> str:
+        """A target in the generated graph: parallel branches go to their join's gate."""
+        return f'"{slug}_join"' if slug in gates else _target(slug)
+
+    def goto_all(targets: list[str]) -> str:
+        return goto(targets[0] if targets else None) if len(targets) < 2 else "[" + ", ".join(map(goto, targets)) + "]"
+
     edges = [
-        {"source": e.source, "target": _target(e.target)}
+        {"source": e.source, "target": goto(e.target)}
         for e in bp.edges
         if e.source not in approvers
         and (e.source, e.target) not in pair_edges
@@ -348,12 +411,12 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     for view in tool_agents:  # where a tool agent goes once it answers: its approver, or on
         pair = bp.review_of(view.slug)
         onward = [e.target for e in bp.edges if e.source == view.slug]
-        view.then = f'"{pair.approver}"' if pair else _target(onward[0] if onward else None)
+        view.then = f'"{pair.approver}"' if pair else goto_all(onward)
     reviews = [
         {
             "worker": p.worker,
             "approver": p.approver,
-            "on_approve": _target(_approve_target(bp, p)),
+            "on_approve": goto_all(_approve_targets(bp, p)),
             "max_retries": p.max_retries,
             "on_exhausted": p.on_exhausted,
             "from_tools": bp.agent(p.worker).kind == "tool",
@@ -389,6 +452,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "model_env": f"{bp.name.upper()}_MODEL",
         "model_agents": model_agents,
         "tool_agents": tool_agents,
+        "joins": sorted(gates),
         "tool_rows": [
             {"name": t.name, "agent": t.agent, "source": t.source, "what": _markdown_cell(t.description)}
             for t in bp.tools

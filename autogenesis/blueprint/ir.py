@@ -106,10 +106,17 @@ class Blueprint(IRModel):
         """The LangGraph workflow patterns this blueprint combines, in a fixed order."""
         kinds = {a.kind for a in self.agents}
         approvers = {p.approver for p in self.reviews}
+        back = {(p.approver, p.worker) for p in self.reviews}
+        onward: dict[str, set[str]] = {}
+        for e in self.edges:
+            if (e.source, e.target) not in back and e.condition != "reject":
+                onward.setdefault(e.source, set()).add(e.target)
+        routers = {a.slug for a in self.agents if a.kind == "router"}
         approver_kinds = {a.kind for a in self.agents if a.slug in approvers}
         found = {
             "prompt chaining": len(self.agents) - len(approvers) > 1,
             "routing": "router" in kinds,
+            "parallelization": any(len(t) > 1 for s, t in onward.items() if s not in routers),
             "evaluator-optimizer": "llm" in approver_kinds,
             "tool-using agent": bool(self.tools),
             "human-in-the-loop": "human" in kinds,

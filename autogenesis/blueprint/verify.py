@@ -254,10 +254,15 @@ def _approver_edges(bp: Blueprint, approver: str, worker: str, out: list[Edge]) 
             yield Finding(
                 "routing", approver, f"approver {_show(approver)} can only send work back to its worker {worker!r}"
             )
-    expected = 0 if approver == bp.finish else 1
-    if len([e for e in onward if e.condition != REJECT]) != expected:
-        where = "none: it is the finish" if expected == 0 else "exactly one"
-        yield Finding("routing", approver, f"approver {_show(approver)} must have {where} edge to follow on approval")
+    count = len([e for e in onward if e.condition != REJECT])
+    if (count != 0) if approver == bp.finish else (count == 0):
+        where = "no edge to follow on approval: it is the finish" if approver == bp.finish else "an edge to follow"
+        yield Finding(
+            "routing",
+            approver,
+            f"approver {_show(approver)} must have {where}"
+            + ("" if approver == bp.finish else " on approval (several run in parallel)"),
+        )
 
 
 def _adjacency(bp: Blueprint, *, with_review_back_edges: bool) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.build import blueprint_from_draft
+from autogenesis.blueprint.parallel import add_fan_out
 from autogenesis.blueprint.tools import add_tools
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
@@ -25,8 +26,11 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     if not feedback and state.get("iteration", 0) and "feedback" in state:
         feedback = state["feedback"].improvements
     draft = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
-    # An agent whose job fetches outside data ("gathers deploy logs") gets a tool for it.
-    blueprint = add_tools(blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1))
+    chain = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
+    # The request's words, not the model, decide two shapes: jobs it says run "in parallel"
+    # become branches that join, and a job that fetches outside data ("gathers deploy logs")
+    # gets a tool.
+    blueprint = add_tools(add_fan_out(chain, state["request"]))
     return {"blueprint": blueprint, **next_attempt(state, "design")}
 
 
