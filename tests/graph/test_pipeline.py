@@ -85,7 +85,33 @@ def test_a_person_the_request_names_approves_as_a_human_gate(tmp_path: Path) -> 
     files = out["project"].files
     assert "interrupt(" in files["on_call_incident/runtime.py"]
     assert "ask_approval(" in files["on_call_incident/nodes/senior_reviewer.py"]
+    # "reads an alert" and "gathers deploy logs" fetch outside data: tool agents with their tools.
+    assert [(t.name, t.agent, t.source) for t in blueprint.tools] == [
+        ("read_alert", "reads_alert", "alert"),
+        ("gather_deploy_logs", "gathers_deploy_logs", "deploy_logs"),
+    ]
+    assert blueprint.patterns() == ("prompt chaining", "evaluator-optimizer", "tool-using agent", "human-in-the-loop")
     assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+
+
+def test_jobs_the_request_runs_in_parallel_branch_and_join(tmp_path: Path) -> None:
+    request = (
+        "a research assistant that takes a question, searches the web and reads papers in parallel, "
+        "then writes a summary"
+    )
+    _, out = run(ScriptedChatModel(), tmp_path, request=request)
+    assert out["status"] == "approved"
+    blueprint = out["blueprint"]
+    assert blueprint.patterns() == ("prompt chaining", "parallelization", "evaluator-optimizer", "tool-using agent")
+    onward = {(e.source, e.target) for e in blueprint.edges if e.condition == "approve"}
+    assert onward == {
+        ("takes_question_reviewer", "searches_web"),
+        ("takes_question_reviewer", "reads_papers"),
+        ("searches_web_reviewer", "writes_summary"),
+        ("reads_papers_reviewer", "writes_summary"),
+    }
+    assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+    assert 'add_join(builder, agent="writes_summary")' in out["project"].files[f"{blueprint.name}/graph.py"]
 
 
 @pytest.mark.parametrize("stage", REVIEWED_STAGES)
