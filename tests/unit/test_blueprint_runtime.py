@@ -7,7 +7,9 @@ langchain-core's fake chat models; none of it may need AutoGenesis.
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib
+import io
 import json
 import subprocess
 import sys
@@ -298,3 +300,23 @@ def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
     finally:
         for name in [m for m in sys.modules if m.startswith("routed_desk")]:
             del sys.modules[name]
+
+
+def test_the_command_line_never_prints_a_database_password(project: ModuleType) -> None:
+    runtime = _runtime(project)
+    graph = importlib.import_module("rt_desk.graph")
+    app = graph.build_graph(_fake()).compile(checkpointer=InMemorySaver())
+    call = runtime.Invocation(
+        prog="rt_desk",
+        input=None,
+        model=_fake(),
+        thread="t9",
+        db="postgresql://ops:s3cret@db.internal:5432/runs",
+        resume=True,
+        answer=None,
+        approve_all=False,
+        inputs={},
+    )
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        code = runtime.drive(app, call, {}, recursion_limit=graph.RECURSION_LIMIT, result_key=graph.RESULT_KEY)
+    assert (code, err.getvalue()) == (2, "no run 't9' in postgresql://ops:***@db.internal:5432/runs\n")
