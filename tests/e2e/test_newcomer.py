@@ -19,16 +19,20 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk import get_sync_client
+from openai_wire import handler
 
 from autogenesis import Context, ScriptedChatModel, build_graph
 
@@ -322,3 +326,82 @@ def test_a_generated_project_installs_and_passes_its_tests_without_autogenesis(t
     expected = 1 + len(blueprint.reviews) + len(blueprint.scenarios)
     summary = tested.stdout.strip().splitlines()[-1]
     assert tested.returncode == 0 and summary.startswith(f"{expected} passed in "), tested.stdout[-4000:]
+
+
+class _ModelServer:
+    """An OpenAI-compatible model on loopback: verdicts under a JSON schema, a tool call when tools are
+    offered and none has run yet, otherwise text built on the last line it was given."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def complete(self, body: dict[str, Any]) -> tuple[str, dict[str, int], list[dict[str, str]]]:
+        self.requests.append(body)
+        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+        last = body["messages"][-1]
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return json.dumps({"approved": True, "reasons": []}), usage, []
+        if body.get("tools") and last["role"] != "tool":
+            tool = body["tools"][0]["function"]["name"]
+            return "", usage, [{"name": tool, "arguments": json.dumps({"query": "failed"})}]
+        return f"noted: {last['content'].splitlines()[-1]}", usage, []
+
+
+COMBINED = (
+    "an on-call assistant that reads an alert, gathers deploy logs and checks the runbook in parallel, "
+    "then drafts a status update that a senior reviewer must approve"
+)
+
+
+@pytest.mark.timeout(_INSTALL_TIMEOUT_S + 600)
+def test_tools_branches_and_a_gate_work_in_a_fresh_venv_without_autogenesis(tmp_path: Path) -> None:
+    """The combined request's project, installed alone with a provider package, runs a real provider."""
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"))
+    config = {"configurable": {"thread_id": "combined"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": COMBINED}, config, context=ctx)
+    assert out["status"] == "approved"
+    project, blueprint = Path(out["deployment"].path), out["blueprint"]
+    assert blueprint.patterns() == (
+        "prompt chaining",
+        "parallelization",
+        "evaluator-optimizer",
+        "tool-using agent",
+        "human-in-the-loop",
+    )
+    root = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
+    venv = FreshVenv(root=root, packages="")
+    env = venv.env(tmp_path / "home")
+    installed = venv.run("python -m pip install -e . pytest langchain-openai", cwd=project, env=env, timeout=900)
+    assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
+    assert not any(line.lower().startswith("autogenesis") for line in venv.freeze().splitlines())
+    tested = venv.run("python -m pytest -q -p no:cacheprovider", cwd=project, env=env, timeout=600)
+    expected = 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+    assert tested.returncode == 0 and tested.stdout.strip().splitlines()[-1].startswith(f"{expected} passed in ")
+
+    (project / "logs.txt").write_text("deploy 41 ok\ndeploy 42 failed: OOM in api\n", encoding="utf-8")
+    server = _ModelServer()
+    http = ThreadingHTTPServer(("127.0.0.1", 0), handler(server))
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    name = blueprint.name
+    setting = f"openai:http://127.0.0.1:{http.server_port}/v1#ops-model"
+    run = f"python -m {name} --model {setting}"
+    try:
+        waiting = venv.run(
+            f"{run} 'api 500s' --thread t1 --input alert='api 500 errors' --input deploy_logs=@logs.txt",
+            cwd=project,
+            env=env,
+            timeout=300,
+        )
+        approved = venv.run(f"{run} --resume t1 --approve", cwd=project, env=env, timeout=300)
+    finally:
+        http.shutdown()
+        http.server_close()
+    assert (waiting.returncode, waiting.stdout) == (4, ""), waiting.stderr[-3000:]
+    assert "senior_reviewer approves the work of drafts_status_update:" in waiting.stderr
+    assert (approved.returncode, approved.stderr) == (0, ""), approved.stderr[-3000:]
+    # The status update is written on the log line the tool found (the model echoes its last input line).
+    assert approved.stdout == "noted: noted: deploy 42 failed: OOM in api\n", approved.stdout
+    looked_up = [m["content"] for r in server.requests for m in r["messages"] if m["role"] == "tool"]
+    assert "deploy 42 failed: OOM in api" in looked_up  # the tool read the file given with --input
