@@ -4,6 +4,11 @@ With no script it answers every role so that a full build of any request succeed
 script rejections (`reject`), faults (`faults`) or exact responses (`responses`); it raises
 `UnexpectedCall` for a role it has no answer for and `assert_consumed()` reports scripted
 responses that were never asked for.
+
+Called from outside `generate` (a generated system's agents, with its `local` extra), it gives
+demo answers: `<agent>: <first line of the input>` as text, the first valid value of a requested
+schema, and for an approver's verdict the same scripted review as the pipeline's (so
+`scripted:reject=<approver>` rejects that approver's work).
 """
 
 from __future__ import annotations
