@@ -241,16 +241,29 @@ def _answers(url: str) -> bool:
 REQUEST = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
 
 
+def _deployed(request: str, tmp_path: Path) -> tuple[Path, Any]:
+    """The project the scripted pipeline deploys for `request`, and its blueprint."""
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(tmp_path / "out"))
+    config = {"configurable": {"thread_id": "newcomer"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": request}, config, context=ctx)
+    assert out["status"] == "approved"
+    return Path(out["deployment"].path), out["blueprint"]
+
+
+def _bare_venv(tmp_path: Path) -> tuple[FreshVenv, dict[str, str]]:
+    """A new venv with nothing installed (no AutoGenesis), and a newcomer's shell for it."""
+    root = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
+    venv = FreshVenv(root=root, packages="")
+    return venv, venv.env(tmp_path / "home")
+
+
 @pytest.mark.timeout(2 * _INSTALL_TIMEOUT_S + 900)
 def test_every_command_of_a_generated_readme_works_after_its_install(
     fresh_venv: FreshVenv, tmp_path: Path, stop_group: Callable[[subprocess.Popen[bytes]], None]
 ) -> None:
-    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
-    ctx = Context(out_dir=str(tmp_path / "out"))
-    config = {"configurable": {"thread_id": "newcomer"}, "recursion_limit": ctx.recursion_limit()}
-    out = app.invoke({"request": REQUEST}, config, context=ctx)
-    assert out["status"] == "approved"
-    project, blueprint = Path(out["deployment"].path), out["blueprint"]
+    project, blueprint = _deployed(REQUEST, tmp_path)
     name = blueprint.name
     # The README's plain `python -m NAME "input"` runs the model $NAME_MODEL names: the scripted one here.
     env = fresh_venv.env(tmp_path / "home", {f"{name.upper()}_MODEL": "scripted"})
@@ -305,16 +318,8 @@ def test_every_command_of_a_generated_readme_works_after_its_install(
 @pytest.mark.timeout(_INSTALL_TIMEOUT_S + 600)
 def test_a_generated_project_installs_and_passes_its_tests_without_autogenesis(tmp_path: Path) -> None:
     """A fresh venv with the deployed project and pytest alone: its own tests pass, offline."""
-    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
-    ctx = Context(out_dir=str(tmp_path / "out"))
-    config = {"configurable": {"thread_id": "standalone"}, "recursion_limit": ctx.recursion_limit()}
-    out = app.invoke({"request": REQUEST}, config, context=ctx)
-    assert out["status"] == "approved"
-    project, blueprint = Path(out["deployment"].path), out["blueprint"]
-    root = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
-    venv = FreshVenv(root=root, packages="")
-    env = venv.env(tmp_path / "home")
+    project, blueprint = _deployed(REQUEST, tmp_path)
+    venv, env = _bare_venv(tmp_path)
     installed = venv.run("python -m pip install -e . pytest", cwd=project, env=env, timeout=_INSTALL_TIMEOUT_S)
     assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
     names = {line.split("==")[0].split(" @ ")[0].lower() for line in venv.freeze().splitlines()}
@@ -356,12 +361,7 @@ COMBINED = (
 @pytest.mark.timeout(_INSTALL_TIMEOUT_S + 600)
 def test_tools_branches_and_a_gate_work_in_a_fresh_venv_without_autogenesis(tmp_path: Path) -> None:
     """The combined request's project, installed alone with a provider package, runs a real provider."""
-    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
-    ctx = Context(out_dir=str(tmp_path / "out"))
-    config = {"configurable": {"thread_id": "combined"}, "recursion_limit": ctx.recursion_limit()}
-    out = app.invoke({"request": COMBINED}, config, context=ctx)
-    assert out["status"] == "approved"
-    project, blueprint = Path(out["deployment"].path), out["blueprint"]
+    project, blueprint = _deployed(COMBINED, tmp_path)
     assert blueprint.patterns() == (
         "prompt chaining",
         "parallelization",
@@ -369,10 +369,7 @@ def test_tools_branches_and_a_gate_work_in_a_fresh_venv_without_autogenesis(tmp_
         "tool-using agent",
         "human-in-the-loop",
     )
-    root = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
-    venv = FreshVenv(root=root, packages="")
-    env = venv.env(tmp_path / "home")
+    venv, env = _bare_venv(tmp_path)
     installed = venv.run("python -m pip install -e . pytest langchain-openai", cwd=project, env=env, timeout=900)
     assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
     assert not any(line.lower().startswith("autogenesis") for line in venv.freeze().splitlines())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from generated import write_files
 from langgraph_sdk import get_sync_client
 from openai_wire import handler
 
@@ -96,9 +97,7 @@ def test_files_outside_the_project_are_refused() -> None:
 
 def test_deployed_project_runs_from_its_folder(tmp_path: Path) -> None:
     folder = tmp_path / "support_desk" / "v1"
-    for path, text in _three_agent_project().items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    write_files(_three_agent_project(), folder)
     proc = subprocess.run(
         [sys.executable, "-m", "support_desk", "hello", "--model", "scripted"],
         cwd=folder,
@@ -147,9 +146,7 @@ class _Backend:
 @pytest.mark.real_model  # an OpenAI client, against the loopback server only
 def test_a_deployed_project_runs_against_an_openai_compatible_server(tmp_path: Path) -> None:
     folder = tmp_path / "support_desk"
-    for path, text in _three_agent_project().items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    write_files(_three_agent_project(), folder)
     backend = _Backend()
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler(backend))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -182,10 +179,7 @@ def _gated_project(root: Path) -> Path:
     """triage → its model reviewer → reply → a person (the senior reviewer) approves it."""
     bp = linear_blueprint("gated_desk", (("triage", "Sort tickets"), ("reply", "Draft the reply")), reviewed=False)
     bp = add_approvers(bp, {}, max_retries=3, people={"reply": "senior reviewer"})
-    for path, text in render_project(bp, {}).items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
-    return root
+    return write_files(render_project(bp, {}), root)
 
 
 GATE_PROMPT = "Type y to approve it, or why it goes back:\n> "
@@ -319,9 +313,7 @@ def test_a_tool_agent_calls_its_tool_through_a_real_provider_s_tool_calling(tmp_
     )
     bp = add_approvers(add_tools(bp), {}, max_retries=2)
     folder = tmp_path / "ops"
-    for path, text in render_project(bp, {}).items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    write_files(render_project(bp, {}), folder)
     (folder / "logs.txt").write_text("deploy 41 ok\ndeploy 42 failed: OOM in api\n", encoding="utf-8")
     backend = _ToolBackend()
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler(backend))
@@ -353,9 +345,7 @@ def test_a_tool_agent_calls_its_tool_through_a_real_provider_s_tool_calling(tmp_
 @pytest.mark.real_model
 def test_a_deployed_project_runs_on_the_embedded_model_through_the_local_extra(tmp_path: Path) -> None:
     folder = tmp_path / "support_desk"
-    for path, text in _three_agent_project().items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text, encoding="utf-8")
+    write_files(_three_agent_project(), folder)
     proc = subprocess.run(
         [sys.executable, "-m", "support_desk", "My printer is on fire", "--model", "local"],
         cwd=folder,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from generated import imported, own_tests_without_autogenesis, write_files
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
@@ -55,16 +53,9 @@ def _reviewed() -> Blueprint:
 
 
 @pytest.fixture
-def research(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    for path, text in render_project(_reviewed(), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        yield importlib.import_module("research_desk.graph")
-    finally:
-        for name in [m for m in sys.modules if m.startswith("research_desk")]:
-            del sys.modules[name]
+def research(tmp_path: Path) -> Iterator[ModuleType]:
+    with imported(write_files(render_project(_reviewed(), {}), tmp_path), "research_desk.graph") as graph:
+        yield graph
 
 
 def test_the_generated_graph_fans_out_after_approval_and_joins_at_a_deferred_gate(research: ModuleType) -> None:
@@ -116,14 +107,7 @@ def test_the_join_waits_for_both_branches_and_a_halted_branch_ends_the_run_there
 
 
 def test_a_parallel_project_s_own_tests_pass_without_autogenesis(tmp_path: Path) -> None:
-    for path, text in render_project(_reviewed(), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    blocked = (
-        "import sys; sys.modules['autogenesis'] = None; import pytest; "
-        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))"
-    )
-    done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = own_tests_without_autogenesis(write_files(render_project(_reviewed(), {}), tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
     assert done.stdout.strip().splitlines()[-1].startswith("6 passed in ")  # approve path + 4 approvers + 1 scenario
 

@@ -11,7 +11,6 @@ import contextlib
 import importlib
 import io
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from generated import imported, own_tests_without_autogenesis, write_files
 from langchain_core.language_models import (
     BaseChatModel,
     FakeListChatModel,
@@ -39,23 +39,15 @@ from autogenesis.models.scripted import example_of
 
 
 def _write(bp: Blueprint, root: Path) -> Path:
-    for path, text in render_project(bp, {}).items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text, encoding="utf-8")
-    return root
+    return write_files(render_project(bp, {}), root)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     """The rendered `rt_desk` project's package (triage → reply, each with an approver, caps of 2)."""
-    _write(linear_blueprint("rt_desk"), tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv("RT_DESK_MODEL", raising=False)
-    try:
-        yield importlib.import_module("rt_desk")
-    finally:
-        for name in [m for m in sys.modules if m.startswith("rt_desk")]:
-            del sys.modules[name]
+    with imported(_write(linear_blueprint("rt_desk"), tmp_path), "rt_desk") as package:
+        yield package
 
 
 def _runtime(project: ModuleType) -> Any:
@@ -97,12 +89,7 @@ def test_no_file_of_a_generated_project_imports_autogenesis_but_the_local_extra_
 
 def test_a_generated_project_s_own_tests_pass_with_autogenesis_unimportable(tmp_path: Path) -> None:
     bp = linear_blueprint()
-    root = _write(bp, tmp_path)
-    blocked = (
-        "import sys; sys.modules['autogenesis'] = None; import pytest; "
-        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))"
-    )
-    done = subprocess.run([sys.executable, "-c", blocked], cwd=root, capture_output=True, text=True, timeout=300)
+    done = own_tests_without_autogenesis(_write(bp, tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
     tests = 1 + len(bp.reviews) + len(bp.scenarios)  # the approve path, one per approver, one per scenario
     assert (tests, done.stdout.strip().splitlines()[-1][:12]) == (4, "4 passed in ")
@@ -278,11 +265,8 @@ def _routed_blueprint() -> Blueprint:
 def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _write(_routed_blueprint(), tmp_path)
     monkeypatch.setenv("ROUTED_DESK_MODEL", "scripted")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        graph = importlib.import_module("routed_desk.graph")
+    with imported(_write(_routed_blueprint(), tmp_path), "routed_desk.graph") as graph:
         state = importlib.import_module("routed_desk.state")
         # typing.TypedDict on Python 3.11 gives Studio no input schema; typing_extensions' does.
         assert type(state.State).__module__ == "typing_extensions"
@@ -297,9 +281,6 @@ def test_a_generated_graph_gives_studio_an_input_form_and_an_editable_state(
         assert app.get_state(cfg).next == ("answer",)
         app.update_state(cfg, {"approved": {"answer": False}}, as_node="answer_reviewer")
         assert app.get_state(cfg).next == ("answer",)  # sent back: 1 review of 2 so far
-    finally:
-        for name in [m for m in sys.modules if m.startswith("routed_desk")]:
-            del sys.modules[name]
 
 
 def test_the_command_line_never_prints_a_database_password(project: ModuleType) -> None:

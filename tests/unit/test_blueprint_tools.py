@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from generated import imported, own_tests_without_autogenesis, write_files
 from langchain_core.language_models import FakeMessagesListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import Field
@@ -88,16 +86,9 @@ def test_the_verifier_proves_every_tool_exists_and_reads_an_input() -> None:
 
 
 @pytest.fixture
-def ops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    for path, text in render_project(_ops(), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        yield importlib.import_module("ops_desk.graph")
-    finally:
-        for name in [m for m in sys.modules if m.startswith("ops_desk")]:
-            del sys.modules[name]
+def ops(tmp_path: Path) -> Iterator[ModuleType]:
+    with imported(write_files(render_project(_ops(), {}), tmp_path), "ops_desk.graph") as graph:
+        yield graph
 
 
 class _Calling(FakeMessagesListChatModel):
@@ -166,14 +157,7 @@ def test_a_model_without_tool_calling_gets_the_tools_results_up_front(ops: Modul
 
 
 def test_a_tool_project_s_own_tests_pass_without_autogenesis(tmp_path: Path) -> None:
-    for path, text in render_project(_ops(), {}).items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    blocked = (
-        "import sys; sys.modules['autogenesis'] = None; import pytest; "
-        "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests']))"
-    )
-    done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = own_tests_without_autogenesis(write_files(render_project(_ops(), {}), tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
     assert done.stdout.strip().splitlines()[-1].startswith("5 passed in ")  # approve path + 3 approvers + 1 scenario
 
