@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _LEADING = re.compile(r"^\s*(?:(?:build|create|make|design)\s+)?(?:me\s+)?(?:(?:an|a|the)\s+)?", re.I)
@@ -23,15 +24,31 @@ def words(text: str) -> list[str]:
 PARALLEL = re.compile(r"\s*\b(?:in parallel|at the same time|simultaneously|concurrently)\b", re.IGNORECASE)
 
 
+_DANGLING = re.compile(r"(?:\s+\b(?:that|which|who|has|have|with|where|while)\b)+\s*$", re.IGNORECASE)
+
+
+def _job(piece: str) -> str:
+    """A clause without the approval it states: 'drafts an update that a lead must approve' → 'drafts an update'."""
+    cut = min((m.start() for pattern in _ALL_APPROVALS for m in pattern.finditer(piece.lower())), default=None)
+    if cut is None:
+        return piece
+    return _DANGLING.sub("", " " + piece[:cut].rstrip(" ,")).strip()
+
+
 def _pieces(request: str) -> list[str]:
     body = _LEADING.sub("", request.strip())
     head, _, rest = body.partition(" that ")
-    pieces = [p.strip(" .") for p in _SEPARATORS.split(rest or head) if words(PARALLEL.sub("", p))]
-    return pieces[:MAX_CLAUSES] or [head.strip(" .") or "answer the request"]
+    pieces = [_job(p.strip(" .")) for p in _SEPARATORS.split(rest or head)]
+    pieces = [p for p in pieces if words(PARALLEL.sub("", p))]
+    return pieces[:MAX_CLAUSES] or [_job(head.strip(" .")) or "answer the request"]
 
 
 def request_clauses(request: str) -> list[str]:
-    """The capabilities a request spells out: 'a helpdesk that triages tickets, drafts replies and ...'."""
+    """The capabilities a request spells out: 'a helpdesk that triages tickets, drafts replies and ...'.
+
+    An approval the request states is not a capability: "has a reviewer approve them" adds no
+    clause, and "drafts an update that a lead must approve" is the clause "drafts an update".
+    """
     return [PARALLEL.sub("", piece).strip(" .") for piece in _pieces(request)]
 
 
@@ -58,20 +75,64 @@ _APPROVALS = (
     re.compile(rf"(?:must|has to|needs to|should)\s+be\s+(?:approved|signed off)\s+by\s+{_PERSON}"),
     re.compile(r"(?:an?\s+)?(?P<person>person|human)\s+(?:approves|reviews and approves)\b"),
 )
+#: Nouns that name a reviewer a model can play ("a reviewer", "an editor", "a fact checker").
+_REVIEWER_NOUNS = f"{_PERSON_NOUNS}|checker|critic|auditor|verifier|proofreader|grader|judge|inspector"
+_REVIEWER = rf"(?:an?|the|one|some)\s+(?P<person>(?:[a-z][a-z-]*\s+){{0,2}}?(?:{_REVIEWER_NOUNS}))"
+_CHECK_VERBS = r"approves?|reviews?|checks?|verif(?:y|ies)|validates?|proofreads?|grades?"
+#: "<reviewer> approves them", "has <reviewer> check the draft", "reviewed by <reviewer>": a review.
+_REVIEWS = (
+    re.compile(rf"{_REVIEWER}\s+(?:{_CHECK_VERBS})\b(?P<object>[^,;.]*)"),
+    re.compile(rf"(?:is|are|gets?|get|be)\s+(?:reviewed|checked|verified|validated|approved|proofread)\s+by\s+{_REVIEWER}"),
+)
+_ALL_APPROVALS = (*_APPROVALS, *_REVIEWS)
+_PRONOUNS = re.compile(r"^\s*(?:them|it|this|these|those|that|everything|each one|all of them)?\s*$")
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approval a request asks for, in its own words."""
+
+    #: Who approves: "senior reviewer", "reviewer".
+    who: str
+    #: What the request says is approved (its words before and after the mention), "" when it names nothing.
+    subject: str
+    #: The request's words stating it: "a senior reviewer must approve".
+    said: str
+    #: A person decides (a human gate); otherwise a model reviews.
+    person: bool
+
+
+def _subject(text: str, start: int, end: int, after: str = "") -> str:
+    before = re.split(r"[,;.]|\band\b", text[:start])[-1]
+    before = _DANGLING.sub("", " " + before).strip()
+    return " ".join(part for part in (before, "" if _PRONOUNS.match(after) else after.strip()) if part)
+
+
+def approvals_asked(request: str) -> list[Approval]:
+    """Every approval a request states, people's first, each once, in the order the request states them.
+
+    Only an explicit person decides: "a senior reviewer must approve", "a manager signs off",
+    "must be approved by the editor", "a person approves". A reviewer named without an
+    obligation ("has a reviewer approve them", "an editor checks the drafts", "reviewed by a
+    fact checker") asks for a model's review.
+    """
+    text = " ".join(request.lower().split())
+    found: list[Approval] = []
+    spans: list[tuple[int, int]] = []
+    for patterns, person in ((_APPROVALS, True), (_REVIEWS, False)):
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                if any(match.start() < end and start < match.end() for start, end in spans):
+                    continue  # "a person approves" is a person's approval, not also a review
+                spans.append(match.span())
+                after = match.groupdict().get("object") or ""
+                said = text[match.start() : match.end() - len(after)].strip()
+                subject = _subject(text, match.start(), match.end(), after)
+                found.append(Approval(match.group("person").strip(), subject, said, person))
+    order = {approval: text.find(approval.said) for approval in found}
+    return sorted(found, key=lambda a: (not a.person, order[a]))
 
 
 def person_approvals(request: str) -> list[tuple[str, str]]:
-    """Where a request says a person approves work: (who, the text before it in its clause).
-
-    Only an explicit person decides: "a senior reviewer must approve", "a manager signs off",
-    "must be approved by the editor", "a person approves". A bare "has a reviewer approve them"
-    names a reviewer, not a person, and stays a model's review.
-    """
-    found = []
-    text = " ".join(request.lower().split())
-    for pattern in _APPROVALS:
-        for match in pattern.finditer(text):
-            before = re.split(r"[,;.]|\band\b", text[: match.start()])[-1]
-            subject = before.removesuffix(" that ").strip() if before.endswith(" that ") else before.strip()
-            found.append((match.group("person").strip(), subject))
-    return found
+    """Where a request says a person approves work: (who, what is approved); see `approvals_asked`."""
+    return [(a.who, a.subject) for a in approvals_asked(request) if a.person]

@@ -420,6 +420,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
             "max_retries": p.max_retries,
             "on_exhausted": p.on_exhausted,
             "from_tools": bp.agent(p.worker).kind == "tool",
+            "reason": " ".join(p.reason.split()).replace("`", "'"),
         }
         for p in bp.reviews
     ]

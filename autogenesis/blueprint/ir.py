@@ -60,6 +60,8 @@ class ReviewPair(IRModel):
     max_retries: int = Field(default=3, ge=1, le=20)
     on_exhausted: OnExhausted = "escalate"
     criteria: str = ""
+    #: Why the work is reviewed: the request's words asking for it, or the risk it carries.
+    reason: str = ""
 
 
 class ToolSpec(IRModel):

@@ -1,4 +1,4 @@
-"""Hierarchy agent: every worker of the generated system gets an approver with a retry cap."""
+"""Hierarchy agent: approvers where the request or the risk calls for one, each with a retry cap."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
-from autogenesis.blueprint.hierarchy import add_approvers, people_approving, workers_needing_approvers
+from autogenesis.blueprint.hierarchy import add_approvers, approvers_needed
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.drafts import CriteriaDraft
@@ -18,24 +18,38 @@ from autogenesis.state import GenesisState
 
 
 def hierarchy(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
-    """Add an approver to each unreviewed worker; the model writes each approver's criteria.
+    """Add the approvers the request and the risk call for; the model writes what each one checks.
 
-    Where the request says a person approves some work ("a senior reviewer must approve"), that
-    worker's approver is a human gate, decided from the request's words before any model is asked.
+    Which workers are reviewed, and whether by a person (a human gate, "a senior reviewer must
+    approve") or a model, is decided from the request's words before any model is asked.
     """
     blueprint = state["blueprint"]
     feedback = rejection_feedback(state)
+    needed = approvers_needed(blueprint, state["request"])
     criteria = {
         worker.slug: generate(model, CriteriaDraft, prompts.render(worker, feedback)).criteria
-        for worker in workers_needing_approvers(blueprint)
+        for worker in blueprint.agents
+        if worker.slug in needed and blueprint.review_of(worker.slug) is None
     }
-    people = people_approving(blueprint, state["request"])
-    reviewed = add_approvers(blueprint, criteria, max_retries=runtime.context.generated_retries, people=people)
+    reviewed = add_approvers(
+        blueprint,
+        criteria,
+        max_retries=runtime.context.generated_retries,
+        people={slug: n.person for slug, n in needed.items() if n.person},
+        only=needed,
+        reasons={slug: n.reason for slug, n in needed.items()},
+    )
     return {"blueprint": reviewed, **next_attempt(state, "hierarchy")}
 
 
 def hierarchy_problems(state: GenesisState) -> list[str]:
-    """Workers left without an approver, and whatever else the verifier finds."""
+    """Approvals the request or the risk calls for that are missing, and whatever else the verifier finds."""
     blueprint = state["blueprint"]
-    problems = [f"agent {w.slug!r} has no approver" for w in workers_needing_approvers(blueprint)]
+    problems = []
+    for slug, needed in approvers_needed(blueprint, state["request"]).items():
+        pair = blueprint.review_of(slug)
+        if pair is None:
+            problems.append(f"agent {slug!r} has no approver, and {needed.reason}")
+        elif needed.person and blueprint.agent(pair.approver).kind != "human":
+            problems.append(f"agent {slug!r} is approved by a model, but {needed.reason}")
     return problems + [str(finding) for finding in verify(blueprint)]

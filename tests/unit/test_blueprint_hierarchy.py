@@ -1,12 +1,18 @@
-"""The hierarchy transform gives every worker a capped approver."""
+"""The hierarchy transform: capped approvers where the request or the risk calls for one."""
 
 from __future__ import annotations
 
 from autogenesis.blueprint.examples import linear_blueprint
-from autogenesis.blueprint.hierarchy import add_approvers, people_approving, workers_needing_approvers
+from autogenesis.blueprint.hierarchy import (
+    Needed,
+    add_approvers,
+    approvers_needed,
+    people_approving,
+    workers_needing_approvers,
+)
 from autogenesis.blueprint.ir import AgentSpec, Edge, ReviewPair
 from autogenesis.blueprint.verify import verify
-from autogenesis.text import person_approvals
+from autogenesis.text import Approval, approvals_asked, person_approvals, request_clauses
 
 
 def test_workers_needing_approvers() -> None:
@@ -67,7 +73,7 @@ def test_a_request_s_own_words_name_the_person_who_approves() -> None:
         ("editor", "a newsletter writer whose drafts")
     ]
     assert person_approvals("a contract checker; a lawyer signs off on every summary") == [("lawyer", "")]
-    assert person_approvals("a planner where a person approves the plan") == [("person", "a planner where")]
+    assert person_approvals("a planner where a person approves the plan") == [("person", "a planner")]
     # A reviewer the request names without saying a person decides stays a model's review.
     assert person_approvals("a helpdesk that triages tickets, drafts replies and has a reviewer approve them") == []
     assert person_approvals("a tool that approves expenses") == []
@@ -101,3 +107,67 @@ def test_the_approved_work_goes_to_the_matching_worker_or_else_the_last() -> Non
         "it is complete, correct and on topic.",
     )
     assert verify(gated) == []
+
+
+HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
+
+
+def test_a_named_reviewer_asks_for_a_model_s_review_and_is_no_capability() -> None:
+    assert approvals_asked(HELPDESK) == [Approval("reviewer", "", "a reviewer approve", person=False)]
+    assert request_clauses(HELPDESK) == ["triages tickets", "drafts replies"]
+    assert approvals_asked("a blog tool that writes posts and an editor checks the drafts") == [
+        Approval("editor", "the drafts", "an editor checks", person=False)
+    ]
+    assert approvals_asked("a newsroom that writes articles that are reviewed by a fact checker") == [
+        Approval("fact checker", "a newsroom that writes articles", "are reviewed by a fact checker", person=False)
+    ]
+    # A person's approval comes first, whatever the order; the approval is cut from its clause.
+    assert approvals_asked(INCIDENT) == [
+        Approval("senior reviewer", "drafts a status update", "a senior reviewer must approve", person=True)
+    ]
+    assert request_clauses(INCIDENT)[-1] == "drafts a status update"
+    assert approvals_asked("a tool that approves expenses") == []
+
+
+def test_approvers_go_where_the_request_asks_and_on_work_that_leaves_the_system() -> None:
+    bp = linear_blueprint(
+        "incident",
+        (
+            ("read_alert", "Reads the alert"),
+            ("merge_fix", "Merges the fix"),
+            ("draft_update", "Drafts a status update"),
+            ("summary", "Summarises the incident"),
+        ),
+        reviewed=False,
+    )
+    assert approvers_needed(bp, INCIDENT) == {
+        "merge_fix": Needed("merge_fix", None, 'it acts outside the system ("merges")'),
+        "draft_update": Needed("draft_update", "senior reviewer", 'the request says "a senior reviewer must approve"'),
+        "summary": Needed("summary", None, "its output is the system's answer, which leaves the system"),
+    }
+    # The reviewer the request names, without a subject, reviews the last worker: no second one.
+    assert approvers_needed(bp, "an incident tool; has a reviewer check them") == {
+        "merge_fix": Needed("merge_fix", None, 'it acts outside the system ("merges")'),
+        "summary": Needed("summary", None, 'the request says "a reviewer check"'),
+    }
+    needed = approvers_needed(bp, INCIDENT)
+    reviewed = add_approvers(
+        bp,
+        {},
+        max_retries=2,
+        people={s: n.person for s, n in needed.items() if n.person},
+        only=needed,
+        reasons={s: n.reason for s, n in needed.items()},
+    )
+    assert [(a.slug, a.kind) for a in reviewed.agents] == [
+        ("read_alert", "llm"),
+        ("merge_fix", "llm"),
+        ("merge_fix_reviewer", "llm"),
+        ("draft_update", "llm"),
+        ("senior_reviewer", "human"),
+        ("summary", "llm"),
+        ("summary_reviewer", "llm"),
+    ]
+    assert [(p.worker, p.reason) for p in reviewed.reviews] == [(s, n.reason) for s, n in needed.items()]
+    assert approvers_needed(reviewed, INCIDENT) == needed  # the same answer once they are there
+    assert verify(reviewed) == []
