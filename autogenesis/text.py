@@ -35,12 +35,24 @@ def _job(piece: str) -> str:
     return _DANGLING.sub("", " " + piece[:cut].rstrip(" ,")).strip()
 
 
-def _pieces(request: str) -> list[str]:
+#: Words saying one of several jobs is done, whichever the input needs ("either answers ... or ...").
+CHOICE = re.compile(r"\s*\b(?:either|depending on [^,;]*|according to [^,;]*|as (?:the input|it) needs)\b", re.I)
+_ALTERNATIVES = re.compile(r"\s+\bor\b\s+")
+#: "writes a paragraph for each section": one run of the job per item, at the same time.
+EACH = re.compile(r"\b(?:for|on|to) (?:each|every) (?P<item>[a-z][a-z-]*)", re.I)
+
+
+def _pieces(request: str) -> list[tuple[str, int]]:
+    """The request's clauses, each with its group: alternatives of one choice share a group number > 0."""
     body = _LEADING.sub("", request.strip())
     head, _, rest = body.partition(" that ")
-    pieces = [_job(p.strip(" .")) for p in _SEPARATORS.split(rest or head)]
-    pieces = [p for p in pieces if words(PARALLEL.sub("", p))]
-    return pieces[:MAX_CLAUSES] or [_job(head.strip(" .")) or "answer the request"]
+    pieces: list[tuple[str, int]] = []
+    for n, piece in enumerate(_SEPARATORS.split(rest or head), start=1):
+        piece = _job(piece.strip(" ."))
+        choices = _ALTERNATIVES.split(piece) if CHOICE.search(piece) else [piece]
+        pieces += [(choice, n if len(choices) > 1 else 0) for choice in choices]  # "either A or B": one each
+    pieces = [(p, group) for p, group in pieces if words(PARALLEL.sub("", CHOICE.sub("", p)))]
+    return pieces[:MAX_CLAUSES] or [(_job(head.strip(" .")) or "answer the request", 0)]
 
 
 def request_clauses(request: str) -> list[str]:
@@ -48,13 +60,29 @@ def request_clauses(request: str) -> list[str]:
 
     An approval the request states is not a capability: "has a reviewer approve them" adds no
     clause, and "drafts an update that a lead must approve" is the clause "drafts an update".
+    The alternatives of a choice ("either answers questions or files bugs") are one clause each.
     """
-    return [PARALLEL.sub("", piece).strip(" .") for piece in _pieces(request)]
+    return [CHOICE.sub("", PARALLEL.sub("", piece)).strip(" .") for piece, _ in _pieces(request)]
 
 
 def parallel_clause(request: str) -> int | None:
     """The index (in `request_clauses`) of the job the request says runs in parallel with the one before."""
-    return next((i for i, piece in enumerate(_pieces(request)) if PARALLEL.search(piece)), None)
+    return next((i for i, (piece, _) in enumerate(_pieces(request)) if PARALLEL.search(piece)), None)
+
+
+def choice_clauses(request: str) -> list[int]:
+    """The indexes (in `request_clauses`) of the first choice's alternatives: one of them is done per input."""
+    groups = [group for _, group in _pieces(request)]
+    first = next((group for group in groups if group), None)
+    return [i for i, group in enumerate(groups) if first is not None and group == first]
+
+
+def each_clause(request: str) -> tuple[int, str] | None:
+    """The job the request runs once per item ("for each section"): its index in `request_clauses` and the item."""
+    for i, (piece, _) in enumerate(_pieces(request)):
+        if found := EACH.search(piece):
+            return i, found.group("item").lower()
+    return None
 
 
 def stems(text: str) -> set[str]:

@@ -27,7 +27,7 @@ from autogenesis.blueprint.ir import AgentSpec, Blueprint, ReviewPair
 from autogenesis.blueprint.literals import py_string, py_strings, py_text, toml_string
 from autogenesis.blueprint.mermaid import to_mermaid
 from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD
-from autogenesis.blueprint.verify import REJECT, verify
+from autogenesis.blueprint.verify import REJECT, ends, verify
 from autogenesis.models.registry import DISTRIBUTION
 from autogenesis.state import Documentation
 
@@ -58,8 +58,11 @@ def _environment() -> jinja2.Environment:
 class _Write:
     name: str
     type: str
+    collects: bool = False
 
     def value(self, variable: str) -> str:
+        if self.collects:  # one run of several: its result joins the others'
+            return f"[{variable}]"
         return variable if self.type == "str" else f'to_field({variable}, "{self.type}")'
 
 
@@ -185,9 +188,14 @@ def _walk(bp: Blueprint, *, every_route: bool) -> dict[str, tuple[str, str | Non
     return parents
 
 
+def _plain(text: str) -> bool:
+    """Whether `text` can stand in a docstring as it is."""
+    return re.fullmatch(r"[A-Za-z0-9 `_.,:;()-]*", text) is not None
+
+
 def _docstring(text: str, *, indent: int) -> str:
     """`text` as a triple-quoted docstring wrapped to the line length, or one string when it has quotes."""
-    if not re.fullmatch(r"[A-Za-z0-9 `_.,:;()-]*", text):
+    if not _plain(text):
         return py_string(text)
     lines = textwrap.wrap(text, width=_LINE_LENGTH - indent - 6) or [""]
     if len(lines) == 1:
@@ -213,6 +221,8 @@ def _py_dict(items: Mapping[str, int | bool]) -> str:
 
 
 APPROVE = '{"approved": true, "reasons": []}'
+#: How many items an orchestrator lists in the generated tests' script.
+ITEMS = 2
 
 
 def _rejection(approver: str) -> str:
@@ -231,7 +241,7 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
     attempts: dict[str, int] = {}
     asked: list[str] = []
     outcome = "finished"
-    waiting = joins(bp)  # a join runs once every branch has arrived (an escalated one never does)
+    waiting = dict(joins(bp))  # a join runs once every branch has arrived (an escalated one never does)
     arrived: dict[str, int] = {}
     pending = deque([bp.entry])
     steps = 0
@@ -275,6 +285,13 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
             continue
         if agent.kind == "tool":  # one call to each of its tools, then its answer
             said.extend(("call", tool.name) for tool in bp.tools_of(slug))
+        sends = [e for e in out if e.each]
+        if sends:  # an orchestrator lists the items; one run of its worker per item, joined after
+            said.append("\n".join(f"{slug} item {n}" for n in range(1, ITEMS + 1)))
+            for target in _forward(bp)[sends[0].target]:
+                waiting[target] = ITEMS
+            go([sends[0].target] * ITEMS)
+            continue
         if agent.kind != "human":
             said.append(f"{slug} answers")
         go([e.target for e in out])
@@ -350,14 +367,36 @@ def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
     return cases
 
 
+def _route_cases(bp: Blueprint) -> list[dict[str, Any]]:
+    """One run per router option: the route taken, and the script that takes it."""
+    cases = []
+    for router in (a for a in bp.agents if a.kind == "router"):
+        options = [e.condition for e in bp.edges if e.source == router.slug and e.condition is not None]
+        for number, option in enumerate(options, start=1):
+            run = _script(bp, routes={router.slug: option})
+            cases.append(
+                {
+                    "router": router.slug,
+                    "number": number,
+                    "option": py_string(option),
+                    "option_doc": option if _plain(option) and len(option) <= 60 else f"option {number}",
+                    "script": run.script_literal(),
+                    "asked": _py_list(run.asked),
+                }
+            )
+    return cases
+
+
 def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
     types = {f.name: f.type for f in bp.state}
+    collects = {f.name for f in bp.state if f.collects}
+    per_item = {e.target: e.each for e in bp.edges if e.each}
     workers = {p.approver: p for p in bp.reviews}
     reviewed = {p.worker for p in bp.reviews}
     views = []
     for agent in bp.agents:
         pair = workers.get(agent.slug)
-        writes = [_Write(name, types[name]) for name in agent.writes]
+        writes = [_Write(name, types[name], name in collects) for name in agent.writes]
         view = _AgentView(
             slug=agent.slug,
             kind=agent.kind,
@@ -371,8 +410,10 @@ def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
             worker=pair.worker if pair else "",
             reviewed=agent.slug in reviewed,
             criteria=py_text(pair.criteria or agent.instructions or "The work does what was asked.") if pair else "",
-            converts=any(w.type != "str" for w in writes),
+            converts=any(w.type != "str" and not w.collects for w in writes),
         )
+        if agent.slug in per_item:
+            view.kind_label = f"worker, one run per item of `{per_item[agent.slug]}`"
         if agent.kind == "tool":
             view.tools = [tool.name for tool in bp.tools_of(agent.slug)]
             view.messages_key = f"{agent.slug}_messages"
@@ -404,9 +445,12 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         if e.source not in approvers
         and (e.source, e.target) not in pair_edges
         and bp.agent(e.source).kind not in ("router", "tool")
+        and e.each is None
     ]
-    if bp.finish not in approvers and bp.agent(bp.finish).kind not in ("router", "tool"):
-        edges.append({"source": bp.finish, "target": "END"})
+    for end in ends(bp):  # the finish, and the last agent of a route that ends the run
+        if end not in approvers and bp.agent(end).kind not in ("router", "tool"):
+            edges.append({"source": end, "target": "END"})
+    sends = [{"source": e.source, "target": e.target, "list": e.each, "item": e.item} for e in bp.edges if e.each]
     tool_agents = [a for a in agents if a.kind == "tool"]
     for view in tool_agents:  # where a tool agent goes once it answers: its approver, or on
         pair = bp.review_of(view.slug)
@@ -430,6 +474,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     )
     result_field = RESULT_FIELD if RESULT_FIELD in fields else (finish_writes[0] if finish_writes else None)
     caps = tuple(p.max_retries for p in bp.reviews)
+    items_given = {e.item for e in bp.edges if e.item}  # in each Send's input, not in the shared state
     rejects = _reject_cases(bp)
     model_agents = [a.slug for a in bp.agents if a.kind != "human"]
     return {
@@ -445,8 +490,14 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "reviews": reviews,
         "caps": "()" if not caps else f"({caps[0]},)" if len(caps) == 1 else repr(caps),
         "fields": [
-            {"name": f.name, "annotation": _ANNOTATIONS[f.type], "description": py_text(f.description, indent=8)}
+            {
+                "name": f.name,
+                "annotation": _ANNOTATIONS[f.type],
+                "description": py_text(f.description, indent=8),
+                "collects": f.collects,
+            }
             for f in bp.state
+            if f.name not in items_given
         ],
         "result_key": py_string(result_field) if result_field else "None",
         "result_check": result_field is not None,
@@ -454,6 +505,8 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "model_agents": model_agents,
         "tool_agents": tool_agents,
         "joins": sorted(gates),
+        "sends": sends,
+        "collects": any(f.collects for f in bp.state),
         "tool_rows": [
             {"name": t.name, "agent": t.agent, "source": t.source, "what": _markdown_cell(t.description)}
             for t in bp.tools
@@ -479,6 +532,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "sample_request": py_text(bp.scenarios[0].input if bp.scenarios else f"A first request for {bp.name}."),
         "approve": _approve_path(bp),
         "rejects": rejects,
+        "routes": _route_cases(bp),
         "sample_inputs": _sample_inputs(bp),
         "tools_by_name": {t.name: t.source for t in bp.tools},
         "scenarios": [

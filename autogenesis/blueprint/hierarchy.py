@@ -41,8 +41,10 @@ def workers_needing_approvers(bp: Blueprint) -> list[AgentSpec]:
 
 
 def _workers(bp: Blueprint) -> list[AgentSpec]:
-    approvers = {pair.approver for pair in bp.reviews}
-    return [agent for agent in bp.agents if agent.kind in ("llm", "tool") and agent.slug not in approvers]
+    """The workers an approver may be added to: not approvers, nor an orchestrator or its per-item worker."""
+    skipped = {pair.approver for pair in bp.reviews} | {e.source for e in bp.edges if e.each}
+    skipped |= {e.target for e in bp.edges if e.each}
+    return [agent for agent in bp.agents if agent.kind in ("llm", "tool") and agent.slug not in skipped]
 
 
 def _closest(workers: list[AgentSpec], subject: str) -> AgentSpec:

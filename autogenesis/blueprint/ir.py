@@ -31,6 +31,8 @@ class StateField(IRModel):
     description: str = ""
     #: Given by the caller in the run's input (beside `request`), never written by an agent.
     input: bool = False
+    #: A `list[str]` each parallel run of its writer appends to (a reducer), instead of replacing it.
+    collects: bool = False
 
 
 class AgentSpec(IRModel):
@@ -45,11 +47,17 @@ class AgentSpec(IRModel):
 
 
 class Edge(IRModel):
-    """A transition; `condition` names the router verdict that takes it, if any."""
+    """A transition; `condition` names the router verdict that takes it, if any.
+
+    With `each`, the target runs once per item of the source's `list[str]` field `each`, all at
+    once (LangGraph `Send`), each run given its item in the field `item`.
+    """
 
     source: str
     target: str
     condition: str | None = None
+    each: str | None = None
+    item: str | None = None
 
 
 class ReviewPair(IRModel):
@@ -119,6 +127,7 @@ class Blueprint(IRModel):
             "prompt chaining": len(self.agents) - len(approvers) > 1,
             "routing": "router" in kinds,
             "parallelization": any(len(t) > 1 for s, t in onward.items() if s not in routers),
+            "orchestrator-workers": any(e.each for e in self.edges),
             "evaluator-optimizer": "llm" in approver_kinds,
             "tool-using agent": bool(self.tools),
             "human-in-the-loop": "human" in kinds,

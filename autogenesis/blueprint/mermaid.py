@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from autogenesis.blueprint.ir import AgentSpec, Blueprint
+from autogenesis.blueprint.verify import ends
 
 _LABEL_CHARS = 60
 #: Words Mermaid parses as keywords when used as a node id.
@@ -51,14 +52,14 @@ def to_mermaid(bp: Blueprint) -> str:
             continue
         if edge.source in approvers:
             lines.append(f"    {_id(edge.source)} -->|approve| {_id(edge.target)}")
+        elif edge.each is not None:
+            lines.append(f"    {_id(edge.source)} -->|{_quote(f'each of {edge.each}')}| {_id(edge.target)}")
         elif edge.condition is not None:
             lines.append(f"    {_id(edge.source)} -->|{_quote(edge.condition)}| {_id(edge.target)}")
         else:
             lines.append(f"    {_id(edge.source)} --> {_id(edge.target)}")
-    if bp.finish in approvers:
-        lines.append(f"    {_id(bp.finish)} -->|approve| END")
-    else:
-        lines.append(f"    {_id(bp.finish)} --> END")
+    for end in ends(bp):
+        lines.append(f"    {_id(end)} -->|approve| END" if end in approvers else f"    {_id(end)} --> END")
     for pair in bp.reviews:
         lines.append(f'    {_id(pair.approver)} -.->|"reject (at most {pair.max_retries})"| {_id(pair.worker)}')
         if pair.on_exhausted == "escalate":

@@ -68,8 +68,9 @@ def add_tools(bp: Blueprint) -> Blueprint:
     agents: list[AgentSpec] = []
     fields = list(bp.state)
     tools: list[ToolSpec] = []
+    per_item = {e.target for e in bp.edges if e.each}  # a run given one item has no tool loop of its own
     for agent in bp.agents:
-        job = tool_job(agent.role) if agent.kind == "llm" and agent.slug not in approvers else None
+        job = tool_job(agent.role) if agent.kind == "llm" and agent.slug not in approvers | per_item else None
         if job is None:
             agents.append(agent)
             continue

@@ -50,7 +50,7 @@ def _show(name: str) -> str:
 
 def verify(bp: Blueprint) -> list[Finding]:
     """Every rule `bp` breaks; an empty list means code may be generated from it."""
-    findings = [*_sizes(bp), *_names(bp), *_duplicates(bp), *_references(bp), *_routing(bp), *_tools(bp)]
+    findings = [*_sizes(bp), *_names(bp), *_duplicates(bp), *_references(bp), *_routing(bp), *_tools(bp), *_each(bp)]
     if len(bp.agents) <= MAX_AGENTS and not any(f.rule in ("reference", "duplicate") for f in findings):
         findings += [*_reachability(bp), *_cycles(bp)]
     findings += list(_unwritten(bp))
@@ -234,6 +234,41 @@ def _tools(bp: Blueprint) -> Iterator[Finding]:
             yield Finding("tools", field.name, f"input field {_show(field.name)} is written by an agent")
 
 
+def _each(bp: Blueprint) -> Iterator[Finding]:
+    """Per-item workers (`Send`): a list to take items from, a field to give each, results collected."""
+    fields = {f.name: f for f in bp.state}
+    kinds = {a.slug: a.kind for a in bp.agents}
+    reviewed = {p.worker for p in bp.reviews} | {p.approver for p in bp.reviews}
+    collecting = set()
+    for edge in bp.edges:
+        if (edge.each is None) != (edge.item is None):
+            yield Finding("each", edge.source, f"edge {edge.source} -> {edge.target} needs both `each` and `item`")
+            continue
+        if edge.each is None or edge.item is None:
+            continue
+        where = f"edge {edge.source} -> {edge.target}"
+        items, item = fields.get(edge.each), fields.get(edge.item)
+        if items is None or items.type != "list[str]" or edge.each not in _writes(bp, edge.source):
+            yield Finding("each", edge.source, f"{where} sends items of {_show(edge.each)}, not a list its source writes")
+        if item is None or item.type != "str" or any(edge.item in a.writes for a in bp.agents):
+            yield Finding("each", edge.target, f"{where} gives each item in {_show(edge.item)}, not an unwritten text field")
+        if kinds.get(edge.target) != "llm" or kinds.get(edge.source) != "llm" or {edge.source, edge.target} & reviewed:
+            yield Finding("each", edge.target, f"{where}: per-item workers and their orchestrator are unreviewed workers")
+        if edge.condition is not None or len([e for e in bp.edges if e.source == edge.source]) != 1:
+            yield Finding("each", edge.source, f"{where} must be the only edge out of {_show(edge.source)}")
+        for name in _writes(bp, edge.target):
+            collecting.add(name)
+            if not fields[name].collects if name in fields else True:
+                yield Finding("each", name, f"{_show(name)} is written by every run of {edge.target}: it must collect")
+    for field in bp.state:
+        if field.collects and (field.type != "list[str]" or field.name not in collecting):
+            yield Finding("each", field.name, f"{_show(field.name)} collects, but no per-item worker's list writes it")
+
+
+def _writes(bp: Blueprint, slug: str) -> tuple[str, ...]:
+    return next((a.writes for a in bp.agents if a.slug == slug), ())
+
+
 def _router_edges(slug: str, out: list[Edge]) -> Iterator[Finding]:
     conditions: list[str] = []
     for edge in out:
@@ -254,14 +289,9 @@ def _approver_edges(bp: Blueprint, approver: str, worker: str, out: list[Edge]) 
             yield Finding(
                 "routing", approver, f"approver {_show(approver)} can only send work back to its worker {worker!r}"
             )
-    count = len([e for e in onward if e.condition != REJECT])
-    if (count != 0) if approver == bp.finish else (count == 0):
-        where = "no edge to follow on approval: it is the finish" if approver == bp.finish else "an edge to follow"
+    if approver == bp.finish and any(e.condition != REJECT for e in onward):
         yield Finding(
-            "routing",
-            approver,
-            f"approver {_show(approver)} must have {where}"
-            + ("" if approver == bp.finish else " on approval (several run in parallel)"),
+            "routing", approver, f"approver {_show(approver)} must have no edge to follow on approval: it is the finish"
         )
 
 
@@ -298,12 +328,19 @@ def _reachability(bp: Blueprint) -> Iterator[Finding]:
         for target in targets:
             reverse[target].append(source)
     reachable = _reach(graph, bp.entry)
-    reaches_finish = _reach(reverse, bp.finish)
+    reaches_end = set().union(*(_reach(reverse, end) for end in ends(bp)))
     for agent in bp.agents:
         if agent.slug not in reachable:
             yield Finding("unreachable", agent.slug, f"agent {agent.slug!r} is unreachable from the entry {bp.entry!r}")
-        elif agent.slug not in reaches_finish:
+        elif agent.slug not in reaches_end:
             yield Finding("dead_end", agent.slug, f"agent {agent.slug!r} cannot reach the finish {bp.finish!r}")
+
+
+def ends(bp: Blueprint) -> list[str]:
+    """The agents after which the run ends: the finish, and any agent with no edge onward (a route's last)."""
+    back = {(p.approver, p.worker) for p in bp.reviews}
+    onward = {e.source for e in bp.edges if (e.source, e.target) not in back and e.condition != REJECT}
+    return [bp.finish] + [a.slug for a in bp.agents if a.slug not in onward and a.slug != bp.finish]
 
 
 def _cycles(bp: Blueprint) -> Iterator[Finding]:
@@ -341,6 +378,7 @@ def _cycle_through(graph: Mapping[str, list[str]], start: str) -> list[str] | No
 def _unwritten(bp: Blueprint) -> Iterator[Finding]:
     fields = {f.name for f in bp.state}
     written = {INPUT_FIELD} | {f.name for f in bp.state if f.input} | {n for a in bp.agents for n in a.writes}
+    written |= {e.item for e in bp.edges if e.item}  # given to each per-item run by its Send
     reported: set[str] = set()
     for agent in bp.agents:
         for name in agent.reads:

@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.build import blueprint_from_draft
 from autogenesis.blueprint.parallel import add_fan_out
+from autogenesis.blueprint.routing import add_each, add_routes
 from autogenesis.blueprint.tools import add_tools
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
@@ -27,10 +28,12 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
         feedback = state["feedback"].improvements
     draft = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
     chain = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
-    # The request's words, not the model, decide two shapes: jobs it says run "in parallel"
-    # become branches that join, and a job that fetches outside data ("gathers deploy logs")
-    # gets a tool.
-    blueprint = add_tools(add_fan_out(chain, state["request"]))
+    # The request's words, not the model, decide the shape: jobs it says run "in parallel"
+    # become branches that join, "either ... or ..." a router's routes, a job done "for each"
+    # item per-item workers (Send), and a job that fetches outside data ("gathers deploy logs")
+    # gets a tool. Each shape applies to a chain, so one request gets one of the first three.
+    request = state["request"]
+    blueprint = add_tools(add_each(add_routes(add_fan_out(chain, request), request), request))
     return {"blueprint": blueprint, **next_attempt(state, "design")}
 
 

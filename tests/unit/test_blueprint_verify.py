@@ -163,12 +163,17 @@ def test_rule_unreachable() -> None:
 
 
 def test_rule_dead_end() -> None:
+    # An agent with no edge onward ends the run (the last of a route); one caught in a cycle never does.
+    ending = _bp([_agent("a"), _agent("ends"), _agent("z")], [Edge(source="a", target="z"), Edge(source="a", target="ends")])
+    assert verify(ending) == []
     bp = _bp(
-        [_agent("a"), _agent("stuck"), _agent("z")], [Edge(source="a", target="z"), Edge(source="a", target="stuck")]
+        [_agent("a"), _agent("stuck"), _agent("z")],
+        [Edge(source="a", target="z"), Edge(source="a", target="stuck"), Edge(source="stuck", target="stuck")],
     )
     findings = verify(bp)
     assert [(f.rule, f.element, f.message) for f in findings] == [
         ("dead_end", "stuck", "agent 'stuck' cannot reach the finish 'z'"),
+        ("unbounded_cycle", "stuck", "cycle stuck -> stuck is not bounded by a review cap"),
     ]
 
 
