@@ -110,7 +110,9 @@ _CHECK_VERBS = r"approves?|reviews?|checks?|verif(?:y|ies)|validates?|proofreads
 #: "<reviewer> approves them", "has <reviewer> check the draft", "reviewed by <reviewer>": a review.
 _REVIEWS = (
     re.compile(rf"{_REVIEWER}\s+(?:{_CHECK_VERBS})\b(?P<object>[^,;.]*)"),
-    re.compile(rf"(?:is|are|gets?|get|be)\s+(?:reviewed|checked|verified|validated|approved|proofread)\s+by\s+{_REVIEWER}"),
+    re.compile(
+        rf"(?:is|are|gets?|get|be)\s+(?:reviewed|checked|verified|validated|approved|proofread)\s+by\s+{_REVIEWER}"
+    ),
 )
 _ALL_APPROVALS = (*_APPROVALS, *_REVIEWS)
 _PRONOUNS = re.compile(r"^\s*(?:them|it|this|these|those|that|everything|each one|all of them)?\s*$")

@@ -20,9 +20,11 @@ from autogenesis.text import approvals_asked, stems, words
 _REVIEWER_SUFFIX = "_reviewer"
 #: A job starting with one of these acts on the world outside the system.
 _OUTWARD = frozenset(
-    "sends send publishes publish posts post emails email notifies notify merges merge deploys deploy "
-    "pays pay deletes delete submits submit books book orders order transfers transfer".split()
+    {"sends", "send", "publishes", "publish", "posts", "post", "emails", "email", "notifies", "notify"}
+    | {"merges", "merge", "deploys", "deploy", "pays", "pay", "deletes", "delete", "submits", "submit"}
+    | {"books", "book", "orders", "order", "transfers", "transfer"}
 )
+_LEAVES = "its output is the system's answer, which leaves the system"
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def approvers_needed(bp: Blueprint, request: str) -> dict[str, Needed]:
         if worker.slug in needed:
             continue
         if worker.slug in final:
-            needed[worker.slug] = Needed(worker.slug, None, "its output is the system's answer, which leaves the system")
+            needed[worker.slug] = Needed(worker.slug, None, _LEAVES)
         elif verb in _OUTWARD:
             needed[worker.slug] = Needed(worker.slug, None, f'it acts outside the system ("{verb}")')
     order = [w.slug for w in workers]
@@ -160,13 +162,15 @@ def add_approvers(
             Edge(source=worker.slug, target=approver),
             Edge(source=approver, target=worker.slug, condition=REJECT),
         ]
-        reviews.append(ReviewPair(
+        reviews.append(
+            ReviewPair(
                 worker=worker.slug,
                 approver=approver,
                 max_retries=max_retries,
                 criteria=checks,
                 reason=reasons.get(worker.slug, ""),
-            ))
+            )
+        )
         if finish == worker.slug:
             finish = approver
     return bp.model_copy(

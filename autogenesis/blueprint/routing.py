@@ -19,8 +19,9 @@ from autogenesis.text import choice_clauses, each_clause, request_clauses, stems
 
 #: A job starting with one of these verbs decides where work goes: it can be the router.
 _DECIDING = frozenset(
-    "classifies classify triages triage sorts sort routes route categorizes categorises categorize "
-    "detects detect decides decide assesses assess identifies identify labels label dispatches".split()
+    {"classifies", "classify", "triages", "triage", "sorts", "sort", "routes", "route", "categorizes"}
+    | {"categorises", "categorize", "detects", "detect", "decides", "decide", "assesses", "assess"}
+    | {"identifies", "identify", "labels", "label", "dispatches"}
 )
 
 
@@ -96,16 +97,15 @@ def add_routes(bp: Blueprint, request: str) -> Blueprint:
                 update["writes"] = tuple(dict.fromkeys((*agent.writes, RESULT_FIELD)))
             agent = agent.model_copy(update=update)
         elif agent.slug == after:  # reads whichever alternative ran
-            reads = [r for r in agent.reads if r not in outputs] + outputs
-            agent = agent.model_copy(update={"reads": tuple(dict.fromkeys(reads))})
+            joined = [r for r in agent.reads if r not in outputs] + outputs
+            agent = agent.model_copy(update={"reads": tuple(dict.fromkeys(joined))})
         updated.append(agent)
     order = {a.slug: i for i, a in enumerate(updated)}
     edges.sort(key=lambda e: (order[e.source], order[e.target]))
     finish = bp.finish if after is not None else alternatives[-1]
     entry = router if bp.entry in alternatives else bp.entry
-    return bp.model_copy(
-        update={"agents": tuple(updated), "edges": tuple(edges), "state": tuple(state), "finish": finish, "entry": entry}
-    )
+    shape = {"agents": tuple(updated), "edges": tuple(edges), "state": tuple(state)}
+    return bp.model_copy(update={**shape, "finish": finish, "entry": entry})
 
 
 def add_each(bp: Blueprint, request: str) -> Blueprint:
@@ -119,7 +119,7 @@ def add_each(bp: Blueprint, request: str) -> Blueprint:
     if worker is None or chain.index(worker) in (0, len(chain) - 1):
         return bp  # needs an orchestrator before it and a synthesizer after it
     position = chain.index(worker)
-    planner, synthesizer = chain[position - 1], chain[position + 1]
+    planner = chain[position - 1]  # the agent after the worker reads the collected results as it did
     items = bp.agent(planner).writes[0]
     results = bp.agent(worker).writes[0]
     taken = {a.slug for a in bp.agents} | {f.name for f in bp.state}

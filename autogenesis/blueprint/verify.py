@@ -249,11 +249,14 @@ def _each(bp: Blueprint) -> Iterator[Finding]:
         where = f"edge {edge.source} -> {edge.target}"
         items, item = fields.get(edge.each), fields.get(edge.item)
         if items is None or items.type != "list[str]" or edge.each not in _writes(bp, edge.source):
-            yield Finding("each", edge.source, f"{where} sends items of {_show(edge.each)}, not a list its source writes")
+            problem = f"sends items of {_show(edge.each)}, not a list its source writes"
+            yield Finding("each", edge.source, f"{where} {problem}")
         if item is None or item.type != "str" or any(edge.item in a.writes for a in bp.agents):
-            yield Finding("each", edge.target, f"{where} gives each item in {_show(edge.item)}, not an unwritten text field")
+            problem = f"gives each item in {_show(edge.item)}, not an unwritten text field"
+            yield Finding("each", edge.target, f"{where} {problem}")
         if kinds.get(edge.target) != "llm" or kinds.get(edge.source) != "llm" or {edge.source, edge.target} & reviewed:
-            yield Finding("each", edge.target, f"{where}: per-item workers and their orchestrator are unreviewed workers")
+            problem = "per-item workers and their orchestrator are unreviewed llm workers"
+            yield Finding("each", edge.target, f"{where}: {problem}")
         if edge.condition is not None or len([e for e in bp.edges if e.source == edge.source]) != 1:
             yield Finding("each", edge.source, f"{where} must be the only edge out of {_show(edge.source)}")
         for name in _writes(bp, edge.target):

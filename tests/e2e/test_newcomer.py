@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+from generated import imported
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk import get_sync_client
 from openai_wire import handler
@@ -402,3 +403,169 @@ def test_tools_branches_and_a_gate_work_in_a_fresh_venv_without_autogenesis(tmp_
     assert approved.stdout == "noted: noted: deploy 42 failed: OOM in api\n", approved.stdout
     looked_up = [m["content"] for r in server.requests for m in r["messages"] if m["role"] == "tool"]
     assert "deploy 42 failed: OOM in api" in looked_up  # the tool read the file given with --input
+
+
+#: A request per LangGraph workflow pattern, the patterns its blueprint combines, and the exact drawn
+#: graph of its project: nodes, and edges as (source, target, conditional).
+PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bool]]]] = {
+    "chaining and evaluator-optimizer": (
+        "a helpdesk that triages tickets, drafts replies and has a reviewer approve them",
+        ("prompt chaining", "evaluator-optimizer"),
+        {"triages_tickets", "drafts_replies", "drafts_replies_reviewer", "escalate-drafts_replies"},
+        {
+            ("__start__", "triages_tickets", False),
+            ("triages_tickets", "drafts_replies", False),
+            ("drafts_replies", "drafts_replies_reviewer", False),
+            ("drafts_replies_reviewer", "__end__", True),
+            ("drafts_replies_reviewer", "drafts_replies", True),
+            ("drafts_replies_reviewer", "escalate-drafts_replies", True),
+            ("escalate-drafts_replies", "__end__", False),
+        },
+    ),
+    "routing": (
+        "a support desk that classifies each message, then either answers billing questions "
+        "or fixes technical problems",
+        ("prompt chaining", "routing", "evaluator-optimizer"),
+        {
+            "classifies_each_message",
+            *(f"{p}{w}" for w in ("answers_billing_questions", "fixes_technical_problems") for p in ("", "escalate-")),
+            "answers_billing_questions_reviewer",
+            "fixes_technical_problems_reviewer",
+        },
+        {
+            ("__start__", "classifies_each_message", False),
+            ("classifies_each_message", "answers_billing_questions", True),
+            ("classifies_each_message", "fixes_technical_problems", True),
+            *(
+                edge
+                for w in ("answers_billing_questions", "fixes_technical_problems")
+                for edge in (
+                    (w, f"{w}_reviewer", False),
+                    (f"{w}_reviewer", "__end__", True),
+                    (f"{w}_reviewer", w, True),
+                    (f"{w}_reviewer", f"escalate-{w}", True),
+                    (f"escalate-{w}", "__end__", False),
+                )
+            ),
+        },
+    ),
+    "parallelization and tools": (
+        "a research assistant that takes a question, searches the web and reads papers in parallel, "
+        "then writes a summary",
+        ("prompt chaining", "parallelization", "evaluator-optimizer", "tool-using agent"),
+        {
+            "takes_question",
+            "searches_web",
+            "searches_web_tools",
+            "reads_papers",
+            "reads_papers_tools",
+            "writes_summary_join",
+            "writes_summary",
+            "writes_summary_reviewer",
+            "escalate-writes_summary",
+        },
+        {
+            ("__start__", "takes_question", False),
+            ("takes_question", "searches_web", False),
+            ("takes_question", "reads_papers", False),
+            ("searches_web", "searches_web_tools", True),
+            ("searches_web_tools", "searches_web", False),
+            ("searches_web", "writes_summary_join", True),
+            ("reads_papers", "reads_papers_tools", True),
+            ("reads_papers_tools", "reads_papers", False),
+            ("reads_papers", "writes_summary_join", True),
+            ("writes_summary_join", "writes_summary", True),
+            ("writes_summary_join", "__end__", True),  # a branch that escalated ends the run at the join
+            ("writes_summary", "writes_summary_reviewer", False),
+            ("writes_summary_reviewer", "__end__", True),
+            ("writes_summary_reviewer", "writes_summary", True),
+            ("writes_summary_reviewer", "escalate-writes_summary", True),
+            ("escalate-writes_summary", "__end__", False),
+        },
+    ),
+    "orchestrator-workers": (
+        "a report writer that plans the sections, drafts a paragraph for each section and assembles the report",
+        ("prompt chaining", "orchestrator-workers", "evaluator-optimizer"),
+        {
+            "plans_sections",
+            "drafts_paragraph_each",
+            "assembles_report",
+            "assembles_report_reviewer",
+            "escalate-assembles_report",
+        },
+        {
+            ("__start__", "plans_sections", False),
+            ("plans_sections", "drafts_paragraph_each", True),  # one Send per section
+            ("drafts_paragraph_each", "assembles_report", False),
+            ("assembles_report", "assembles_report_reviewer", False),
+            ("assembles_report_reviewer", "__end__", True),
+            ("assembles_report_reviewer", "assembles_report", True),
+            ("assembles_report_reviewer", "escalate-assembles_report", True),
+            ("escalate-assembles_report", "__end__", False),
+        },
+    ),
+    "tools and human-in-the-loop": (
+        "an on-call incident response assistant that reads an alert, gathers deploy logs, proposes a cause "
+        "and drafts a status update that a senior reviewer must approve",
+        ("prompt chaining", "tool-using agent", "human-in-the-loop"),
+        {
+            "reads_alert",
+            "reads_alert_tools",
+            "gathers_deploy_logs",
+            "gathers_deploy_logs_tools",
+            "proposes_cause",
+            "drafts_status_update",
+            "senior_reviewer",
+            "escalate-drafts_status_update",
+        },
+        {
+            ("__start__", "reads_alert", False),
+            ("reads_alert", "reads_alert_tools", True),
+            ("reads_alert_tools", "reads_alert", False),
+            ("reads_alert", "gathers_deploy_logs", True),
+            ("gathers_deploy_logs", "gathers_deploy_logs_tools", True),
+            ("gathers_deploy_logs_tools", "gathers_deploy_logs", False),
+            ("gathers_deploy_logs", "proposes_cause", True),
+            ("proposes_cause", "drafts_status_update", False),
+            ("drafts_status_update", "senior_reviewer", False),
+            ("senior_reviewer", "__end__", True),
+            ("senior_reviewer", "drafts_status_update", True),
+            ("senior_reviewer", "escalate-drafts_status_update", True),
+            ("escalate-drafts_status_update", "__end__", False),
+        },
+    ),
+}
+
+
+@pytest.mark.timeout(_INSTALL_TIMEOUT_S + 900)
+def test_each_pattern_builds_into_exactly_its_graph_and_its_project_passes_its_tests_alone(tmp_path: Path) -> None:
+    """Per pattern: the scripted build's drawn graph, its tests in the sandbox, then in a venv without AutoGenesis."""
+    projects = []
+    for label, (request, patterns, nodes, edges) in PATTERNS.items():
+        app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
+        ctx = Context(out_dir=str(tmp_path / "out"))
+        config = {"configurable": {"thread_id": label}, "recursion_limit": ctx.recursion_limit()}
+        out = app.invoke({"request": request}, config, context=ctx)
+        assert out["status"] == "approved", label
+        blueprint = out["blueprint"]
+        assert blueprint.patterns() == patterns, label
+        routes = [e for e in blueprint.edges if blueprint.agent(e.source).kind == "router"]
+        expected = 1 + len(routes) + len(blueprint.reviews) + len(blueprint.scenarios)
+        report = out["test_report"]
+        assert (report.passed, report.failed, report.errors) == (expected, 0, 0), label  # in the sandbox
+        project = Path(out["deployment"].path)
+        with imported(project, f"{blueprint.name}.graph") as graph:
+            drawn = graph.graph.get_graph()
+        assert set(drawn.nodes) == {"__start__", "__end__", *nodes}, label
+        assert {(e.source, e.target, e.conditional) for e in drawn.edges} == edges, label
+        projects.append((project, expected))
+
+    venv, env = _bare_venv(tmp_path)
+    editable = " ".join(f"-e {shlex.quote(str(project))}" for project, _ in projects)
+    installed = venv.run(f"python -m pip install {editable} pytest", cwd=tmp_path, env=env, timeout=_INSTALL_TIMEOUT_S)
+    assert installed.returncode == 0, (installed.stdout + installed.stderr)[-6000:]
+    assert not any(line.lower().startswith("autogenesis") for line in venv.freeze().splitlines())
+    for project, expected in projects:
+        tested = venv.run("python -m pytest -q -p no:cacheprovider", cwd=project, env=env, timeout=600)
+        summary = tested.stdout.strip().splitlines()[-1]
+        assert tested.returncode == 0 and summary.startswith(f"{expected} passed in "), tested.stdout[-4000:]

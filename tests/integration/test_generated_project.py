@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 from generated import write_files
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk import get_sync_client
 from openai_wire import handler
 
+from autogenesis import Context, ScriptedChatModel, build_graph
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.hierarchy import add_approvers
@@ -362,3 +364,114 @@ def test_a_deployed_project_runs_on_the_embedded_model_through_the_local_extra(t
         assert re.match(r"halted: escalated:(intake|research|answer)\n- ", proc.stderr), proc.stderr[-3000:]
     state = _checkpointed_state(folder, "", package="support_desk")  # the one run in runs.sqlite
     assert sum(state["attempts"].values()) >= 1 and set(state["attempts"]) <= {"intake", "research", "answer"}
+
+
+INCIDENT = (
+    "an on-call incident response assistant that reads an alert, gathers deploy logs, proposes a cause "
+    "and drafts a status update that a senior reviewer must approve"
+)
+INCIDENT_INPUTS = {"alert": "api 500 errors since 14:02", "deploy_logs": "deploy 41 ok\ndeploy 42 failed: OOM in api"}
+
+
+@pytest.fixture(scope="module")
+def incident_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project AutoGenesis builds (scripted model) and deploys for the incident-response request."""
+    out_dir = tmp_path_factory.mktemp("incident")
+    app = build_graph(ScriptedChatModel()).compile(checkpointer=InMemorySaver())
+    ctx = Context(out_dir=str(out_dir))
+    config = {"configurable": {"thread_id": "incident"}, "recursion_limit": ctx.recursion_limit()}
+    out = app.invoke({"request": INCIDENT}, config, context=ctx)
+    assert out["status"] == "approved"
+    blueprint = out["blueprint"]
+    # A gate before the update leaves the system, a tool for the deploy logs, no reviewer nobody asked for.
+    assert [(p.worker, p.approver) for p in blueprint.reviews] == [("drafts_status_update", "senior_reviewer")]
+    assert blueprint.agent("senior_reviewer").kind == "human"
+    assert [(t.name, t.agent, t.source) for t in blueprint.tools] == [
+        ("read_alert", "reads_alert", "alert"),
+        ("gather_deploy_logs", "gathers_deploy_logs", "deploy_logs"),
+    ]
+    return Path(out["deployment"].path)
+
+
+def _incident(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "on_call_incident", *args, "--model", "scripted"],
+        cwd=folder,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+INCIDENT_WORK = (
+    "## drafts_status_update_output\ndrafts_status_update: api 500s\n\n## result\ndrafts_status_update: api 500s"
+)
+
+
+def test_the_incident_request_s_gate_pauses_survives_a_kill_takes_a_rejection_and_an_approval(
+    incident_project: Path,
+) -> None:
+    given = [f"--input={field}={value}" for field, value in INCIDENT_INPUTS.items()]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "on_call_incident", "api 500s", "--model", "scripted", "--thread", "t1", *given],
+        cwd=incident_project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    shown = b""
+    while not shown.endswith(GATE_PROMPT.encode()):  # the gate is asking: the run waits in its checkpoint
+        chunk = os.read(proc.stderr.fileno(), 4096)
+        assert chunk, shown.decode()
+        shown += chunk
+    proc.kill()
+    proc.wait(timeout=60)
+    assert shown.decode() == (
+        "\nrun t1 waits for a person "
+        "(to answer later: python -m on_call_incident --resume t1 --approve | --reject WHY)\n"
+        f"senior_reviewer approves the work of drafts_status_update:\n\n{INCIDENT_WORK}\n\n"
+        "Criteria: The output does what was asked: drafts a status update; it is complete and on topic.\n" + GATE_PROMPT
+    )
+    # A new process answers: sent back with the reason, revised, asked again; nobody answers, so it waits.
+    rejected = _incident(incident_project, "--resume", "t1", "--reject", "add an ETA")
+    assert (rejected.returncode, rejected.stdout) == (4, "")
+    state = _checkpointed_state(incident_project, "t1", "on_call_incident")
+    assert (state["attempts"], state["feedback"]) == (
+        {"drafts_status_update": 1},
+        {"drafts_status_update": ["add an ETA"]},
+    )
+    approved = _incident(incident_project, "--resume", "t1", "--approve")
+    assert (approved.returncode, approved.stdout, approved.stderr) == (0, "drafts_status_update: api 500s\n", "")
+    state = _checkpointed_state(incident_project, "t1", "on_call_incident")
+    assert (state["attempts"], state["approved"]) == ({"drafts_status_update": 2}, {"drafts_status_update": True})
+
+
+@pytest.mark.slow
+def test_the_incident_request_s_gate_under_langgraph_dev_is_answered_through_the_sdk(
+    incident_project: Path, tmp_path: Path, langgraph_dev: Callable[..., AbstractContextManager[str]]
+) -> None:
+    with langgraph_dev(incident_project, tmp_path, {"ON_CALL_INCIDENT_MODEL": "scripted"}) as url:
+        client = get_sync_client(url=url)
+        thread = client.threads.create()["thread_id"]
+        client.runs.wait(thread, "on_call_incident", input={"request": "api 500s", **INCIDENT_INPUTS})
+        waiting = client.threads.get_state(thread)
+        [gate] = [i["value"] for i in waiting["interrupts"]]
+        assert (gate["agent"], gate["approves"], waiting["next"]) == (
+            "senior_reviewer",
+            "drafts_status_update",
+            ["senior_reviewer"],
+        )
+        assert gate["work"] == INCIDENT_WORK
+        reasons = ["add an ETA"]
+        client.runs.wait(thread, "on_call_incident", command={"resume": {"approved": False, "reasons": reasons}})
+        again = client.threads.get_state(thread)
+        assert [i["value"]["agent"] for i in again["interrupts"]] == ["senior_reviewer"]
+        assert (again["values"]["attempts"], again["values"]["feedback"]) == (
+            {"drafts_status_update": 1},
+            {"drafts_status_update": reasons},
+        )
+        done = client.runs.wait(thread, "on_call_incident", command={"resume": "approve"})
+    assert isinstance(done, dict) and done["result"] == "drafts_status_update: api 500s"
+    assert (done["attempts"], done["approved"]) == ({"drafts_status_update": 2}, {"drafts_status_update": True})

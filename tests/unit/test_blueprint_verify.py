@@ -164,7 +164,9 @@ def test_rule_unreachable() -> None:
 
 def test_rule_dead_end() -> None:
     # An agent with no edge onward ends the run (the last of a route); one caught in a cycle never does.
-    ending = _bp([_agent("a"), _agent("ends"), _agent("z")], [Edge(source="a", target="z"), Edge(source="a", target="ends")])
+    ending = _bp(
+        [_agent("a"), _agent("ends"), _agent("z")], [Edge(source="a", target="z"), Edge(source="a", target="ends")]
+    )
     assert verify(ending) == []
     bp = _bp(
         [_agent("a"), _agent("stuck"), _agent("z")],
