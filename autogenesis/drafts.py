@@ -6,6 +6,8 @@ model proposes names and text but never structure that code depends on unchecked
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -23,6 +25,11 @@ class Verdict(Draft):
 class AgentDraft(Draft):
     name: str = Field(min_length=1, max_length=64)
     role: str = Field(min_length=1, max_length=300)
+    #: worker: does its job; router: decides which of the agents after it runs; tool: looks data up;
+    #: gate: a person approves its work.
+    kind: Literal["worker", "router", "tool", "gate"] = "worker"
+    #: The name of the agent it runs after; empty: the one before it in the list.
+    after: str = Field(default="", max_length=64)
 
 
 class BlueprintDraft(Draft):

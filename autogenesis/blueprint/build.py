@@ -33,7 +33,8 @@ def project_name(text: str) -> str:
     return name
 
 
-def _agent_slugs(draft: BlueprintDraft) -> list[str]:
+def agent_slugs(draft: BlueprintDraft) -> list[str]:
+    """The slug of each agent the draft proposes, in its order: unique, and free of reserved names."""
     # Room for the `_output` field and a `_reviewer` approver built from the slug.
     max_chars = 40 - len("_reviewer")
     slugs: list[str] = []
@@ -57,7 +58,7 @@ def _scenarios(spec: Specification) -> tuple[Scenario, ...]:
 
 def blueprint_from_draft(draft: BlueprintDraft, spec: Specification, *, version: int = 1) -> Blueprint:
     """A sequential Blueprint: `request` flows through the agents in order; the last one finishes."""
-    slugs = _agent_slugs(draft)
+    slugs = agent_slugs(draft)
     agents: list[AgentSpec] = []
     previous: str | None = None
     for slug, proposed in zip(slugs, draft.agents, strict=True):

@@ -23,9 +23,17 @@ def add_fan_out(bp: Blueprint, request: str) -> Blueprint:
     """`bp` (a chain) with the two jobs the request runs in parallel as branches that join."""
     clauses = request_clauses(request)
     marked = parallel_clause(request)
-    if marked is None or marked == 0 or bp.reviews:
+    if marked is None or marked == 0:
         return bp
     first, second = _agent_for(bp, clauses[marked - 1]), _agent_for(bp, clauses[marked])
+    return fan_out(bp, first, second)
+
+
+def fan_out(bp: Blueprint, first: str | None, second: str | None) -> Blueprint:
+    """`bp` (a chain) with `first` and the agent after it, `second`, as branches from the agent before
+    them that join at the agent after them; `bp` unchanged when the chain has no such agents."""
+    if bp.reviews or any(e.condition or e.each for e in bp.edges):
+        return bp
     after = {e.source: e.target for e in bp.edges}
     before = {e.target: e.source for e in bp.edges}
     if first is None or second is None or after.get(first) != second:

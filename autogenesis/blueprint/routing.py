@@ -13,8 +13,11 @@ results are collected in one list, and the job after them the synthesizer readin
 
 from __future__ import annotations
 
+from autogenesis.blueprint.build import agent_slugs
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, StateField
-from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD, unique
+from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD, slugify, unique
+from autogenesis.blueprint.parallel import fan_out
+from autogenesis.drafts import BlueprintDraft
 from autogenesis.text import choice_clauses, each_clause, request_clauses, stems, words
 
 #: A job starting with one of these verbs decides where work goes: it can be the router.
@@ -47,15 +50,24 @@ def _chain(bp: Blueprint) -> list[str] | None:
 
 def add_routes(bp: Blueprint, request: str) -> Blueprint:
     """`bp` (a chain) with the alternatives the request names as routes a router chooses between."""
-    chain = _chain(bp)
     picked = choice_clauses(request)
     clauses = request_clauses(request)
-    if chain is None or len(picked) < 2:
-        return bp
     options = [agent_for(bp, clauses[i]) for i in picked]
-    if None in options or len(set(options)) != len(options):
+    if len(picked) < 2 or None in options:
         return bp
-    positions = sorted(chain.index(slug) for slug in options if slug)
+    return route_between(bp, [slug for slug in options if slug])
+
+
+def route_between(bp: Blueprint, options: list[str]) -> Blueprint:
+    """`bp` (a chain) with `options`, consecutive agents, as the routes of the agent before them.
+
+    That agent is the router when its job decides (its verb: classifies, triages, sorts ...);
+    otherwise a router of its own is added in front of them. Anything else: `bp` unchanged.
+    """
+    chain = _chain(bp)
+    if chain is None or len(options) < 2 or len(set(options)) != len(options):
+        return bp
+    positions = sorted(chain.index(slug) for slug in options)
     if positions != list(range(positions[0], positions[0] + len(positions))):
         return bp  # the alternatives must be consecutive agents of the chain
     first, last = positions[0], positions[-1]
@@ -151,3 +163,31 @@ def add_each(bp: Blueprint, request: str) -> Blueprint:
         for e in bp.edges
     ]
     return bp.model_copy(update={"agents": tuple(agents), "edges": tuple(edges), "state": tuple(state)})
+
+
+def add_proposed_shape(bp: Blueprint, draft: BlueprintDraft) -> Blueprint:
+    """`bp` with the shape the design model proposed (kinds, "runs after"), where it holds.
+
+    Only when the request's words decided no shape (`bp` is still a chain), and only a proposal
+    grounded in the agents' own jobs: a router whose job decides (classifies, triages ...) with
+    two or more agents after it becomes routes; two agents in a row that both run after the one
+    before them become parallel branches that join at the next. Anything else stays a chain.
+    Tools and people's gates come from the request's words alone (`tools.add_tools`, the hierarchy).
+    """
+    if _chain(bp) is None or len(draft.agents) != len(bp.agents):
+        return bp
+    slugs = agent_slugs(draft)
+    named = {proposed.name: slug for proposed, slug in zip(draft.agents, slugs, strict=True)} | {s: s for s in slugs}
+    after = [
+        named.get(proposed.after) or named.get(slugify(proposed.after, fallback="")) or (slugs[i - 1] if i else "")
+        for i, proposed in enumerate(draft.agents)
+    ]
+    for i, proposed in enumerate(draft.agents):
+        routes = [slugs[j] for j in range(i + 1, len(slugs)) if after[j] == slugs[i]]
+        deciding = next(iter(words(bp.agent(slugs[i]).role)), "") in _DECIDING
+        if proposed.kind == "router" and deciding and len(routes) >= 2:
+            return route_between(bp, routes)
+    for j in range(1, len(slugs) - 1):
+        if after[j] == after[j + 1] == slugs[j - 1]:
+            return fan_out(bp, slugs[j], slugs[j + 1])
+    return bp

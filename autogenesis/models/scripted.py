@@ -354,13 +354,14 @@ def _spec(prompt: Prompt) -> SpecDraft:
 
 def _design(prompt: Prompt) -> BlueprintDraft:
     spec = prompt.data["spec"]
-    agents, seen = [], set()
+    agents: list[AgentDraft] = []
+    seen: set[str] = set()
     for i, capability in enumerate(spec.capabilities):
         name = _slug(capability, f"agent_{i + 1}")
         if name in seen:
             name = f"{name}_{i + 1}"
         seen.add(name)
-        agents.append(AgentDraft(name=name, role=capability))
+        agents.append(AgentDraft(name=name, role=capability, after=agents[-1].name if agents else ""))
     return BlueprintDraft(name=_slug(spec.goal, "generated_system")[:40], agents=agents)
 
 

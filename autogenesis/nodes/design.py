@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.build import blueprint_from_draft
 from autogenesis.blueprint.parallel import add_fan_out
-from autogenesis.blueprint.routing import add_each, add_routes
+from autogenesis.blueprint.routing import add_each, add_proposed_shape, add_routes
 from autogenesis.blueprint.tools import add_tools
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
@@ -32,8 +32,10 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     # become branches that join, "either ... or ..." a router's routes, a job done "for each"
     # item per-item workers (Send), and a job that fetches outside data ("gathers deploy logs")
     # gets a tool. Each shape applies to a chain, so one request gets one of the first three.
+    # Where the words decide no shape, the model's proposal (kinds, "runs after") may, if grounded.
     request = state["request"]
-    blueprint = add_tools(add_each(add_routes(add_fan_out(chain, request), request), request))
+    shaped = add_each(add_routes(add_fan_out(chain, request), request), request)
+    blueprint = add_tools(add_proposed_shape(shaped, draft))
     return {"blueprint": blueprint, **next_attempt(state, "design")}
 
 

@@ -10,7 +10,9 @@ from autogenesis.state import Specification
 TASK = (
     "You are the System Design agent. Design the multi-agent system for this specification: give it a short "
     "snake_case name and list its agents in the order work flows through them, each with a snake_case name "
-    "and a one-sentence role. Use one agent per capability; do not repeat an agent."
+    "and a one-sentence role. Use one agent per capability; do not repeat an agent. For each agent give its "
+    "kind (worker; router when it decides which of the agents after it runs; tool when it looks data up; gate "
+    "when a person approves its work) and the name of the agent it runs after (empty for the first)."
 )
 
 EXAMPLES = (
@@ -20,9 +22,9 @@ EXAMPLES = (
         output=BlueprintDraft(
             name="newsletter",
             agents=[
-                AgentDraft(name="collector", role="Gathers this week's articles from the given sources."),
-                AgentDraft(name="summariser", role="Writes a short summary of each article."),
-                AgentDraft(name="editor", role="Assembles the summaries into one issue."),
+                AgentDraft(name="collector", role="Gathers this week's articles from the given sources.", kind="tool"),
+                AgentDraft(name="summariser", role="Writes a short summary of each article.", after="collector"),
+                AgentDraft(name="editor", role="Assembles the summaries into one issue.", after="summariser"),
             ],
         ),
     ),
@@ -33,7 +35,9 @@ EXAMPLES = (
             name="recruiting",
             agents=[
                 AgentDraft(name="screener", role="Scores each CV against the job description."),
-                AgentDraft(name="scheduler", role="Proposes interview slots to shortlisted candidates."),
+                AgentDraft(
+                    name="scheduler", role="Proposes interview slots to shortlisted candidates.", after="screener"
+                ),
             ],
         ),
     ),

@@ -10,11 +10,14 @@ from generated import imported, write_files
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from autogenesis.blueprint.build import blueprint_from_draft
 from autogenesis.blueprint.codegen import render_project
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.ir import Blueprint, Edge, StateField
-from autogenesis.blueprint.routing import add_each, add_routes
+from autogenesis.blueprint.routing import add_each, add_proposed_shape, add_routes
 from autogenesis.blueprint.verify import ends, verify
+from autogenesis.drafts import AgentDraft, BlueprintDraft
+from autogenesis.state import Specification
 from autogenesis.text import choice_clauses, each_clause, request_clauses
 
 ROUTED = "a support desk that classifies each message, then either answers billing questions or fixes bugs"
@@ -150,3 +153,52 @@ def test_the_generated_graph_runs_one_worker_per_item_and_stops_on_an_empty_list
             sys.modules["report_writer.runtime"].AgentError, match="the plan agent listed nothing for draft to work on"
         ):
             g.run("a report on bees", {"plan": _fake("-\n-"), "draft": _fake(), "assemble": _fake()})
+
+
+def _draft(*agents: tuple[str, str, str, str]) -> BlueprintDraft:
+    return BlueprintDraft(
+        name="desk",
+        agents=[AgentDraft(name=n, role=r, kind=k, after=a) for n, r, k, a in agents],  # type: ignore[arg-type]
+    )
+
+
+def _shaped(draft: BlueprintDraft) -> Blueprint:
+    spec = Specification(goal="A desk.", capabilities=("c",))
+    return add_proposed_shape(blueprint_from_draft(draft, spec), draft)
+
+
+def test_the_design_model_s_proposed_router_and_branches_apply_where_grounded() -> None:
+    routed = _shaped(
+        _draft(
+            ("classifier", "Classifies each message by topic.", "router", ""),
+            ("billing", "Answers billing questions.", "worker", "classifier"),
+            ("bugs", "Fixes bugs.", "worker", "classifier"),
+        )
+    )
+    assert [(a.slug, a.kind) for a in routed.agents] == [("classifier", "router"), ("billing", "llm"), ("bugs", "llm")]
+    assert {(e.source, e.target, e.condition) for e in routed.edges} == {
+        ("classifier", "billing", "billing"),
+        ("classifier", "bugs", "bugs"),
+    }
+    # A "router" whose job decides nothing is not one: the chain stays.
+    ungrounded = _draft(
+        ("writer", "Writes the answer.", "router", ""),
+        ("billing", "Answers billing questions.", "worker", "writer"),
+        ("bugs", "Fixes bugs.", "worker", "writer"),
+    )
+    assert _shaped(ungrounded).edges == (Edge(source="writer", target="billing"), Edge(source="billing", target="bugs"))
+    branched = _shaped(
+        _draft(
+            ("intake", "Takes the question.", "worker", ""),
+            ("web", "Searches the web.", "worker", "intake"),
+            ("papers", "Reads papers.", "worker", "intake"),
+            ("summary", "Writes a summary.", "worker", "papers"),
+        )
+    )
+    assert {(e.source, e.target) for e in branched.edges} == {
+        ("intake", "web"),
+        ("intake", "papers"),
+        ("web", "summary"),
+        ("papers", "summary"),
+    }
+    assert verify(routed) == verify(branched) == []
