@@ -17,3 +17,21 @@ USE_CASES: dict[str, str] = {
         "medical guidelines and schedules follow-ups with alerts for providers"
     ),
 }
+
+#: A request per LangGraph workflow pattern the request's words call for, beside the paper's use cases.
+PATTERN_REQUESTS: dict[str, str] = {
+    "routing": (
+        "a support desk that classifies each message, then either answers billing questions or fixes technical problems"
+    ),
+    "parallel": (
+        "a research assistant that takes a question, searches the web and reads papers in parallel, "
+        "then writes a summary"
+    ),
+    "orchestrator": (
+        "a report writer that plans the sections, drafts a paragraph for each section and assembles the report"
+    ),
+    "incident": (
+        "an on-call incident response assistant that reads an alert, gathers deploy logs, proposes a cause "
+        "and drafts a status update that a senior reviewer must approve"
+    ),
+}

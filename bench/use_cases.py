@@ -2,6 +2,7 @@
 
     python bench/use_cases.py                 # the embedded default model
     python bench/use_cases.py --model scripted
+    python bench/use_cases.py --patterns      # also a request per workflow pattern
 
 For each request: the final status, the generated tests' results, model calls and tokens,
 the first-decode failures (calls that needed a retry), wall time, and the workflow patterns of
@@ -19,24 +20,27 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from autogenesis import Context, build_graph
 from autogenesis.models import DEFAULT_MODEL, resolve_model
-from autogenesis.use_cases import USE_CASES
+from autogenesis.use_cases import PATTERN_REQUESTS, USE_CASES
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--cases", nargs="*", default=sorted(USE_CASES))
+    parser.add_argument("--patterns", action="store_true", help="also build PATTERN_REQUESTS")
     args = parser.parse_args()
+    requests = {**USE_CASES, **PATTERN_REQUESTS}
+    cases = [*args.cases, *(sorted(PATTERN_REQUESTS) if args.patterns else ())]
     model = resolve_model(args.model)
     rows = []
     with tempfile.TemporaryDirectory() as out:
-        for case in args.cases:
+        for case in cases:
             app = build_graph(model).compile(checkpointer=InMemorySaver())
             ctx = Context(out_dir=out)
             config = {"configurable": {"thread_id": case}, "recursion_limit": ctx.recursion_limit()}
             started = time.perf_counter()
             try:
-                state = app.invoke({"request": USE_CASES[case]}, config, context=ctx)
+                state = app.invoke({"request": requests[case]}, config, context=ctx)
                 status = state.get("status", "running")
             except Exception as exc:  # a benchmark reports every ending, typed or not
                 state = dict(app.get_state(config).values)

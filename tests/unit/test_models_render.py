@@ -27,9 +27,10 @@ def test_fewshot_rendering_is_task_examples_then_open_request() -> None:
     text = fewshot_text(prompt_messages(PROMPT, BlueprintDraft))
     assert text == (
         "Design the agents.\n\n"
-        'Input: a shop\nOutput:\n{"name": "shop", "agents": [{"name": "cashier", "role": "Takes payments."}]}\n\n'
-        'Input: a clinic\nOutput:\n{"name": "clinic", "agents": [{"name": "desk", "role": "Books visits."}, '
-        '{"name": "doctor", "role": "Sees patients."}]}\n\n'
+        'Input: a shop\nOutput:\n{"name": "shop", "agents": [{"name": "cashier", "role": "Takes payments.", '
+        '"kind": "worker", "after": ""}]}\n\n'
+        'Input: a clinic\nOutput:\n{"name": "clinic", "agents": [{"name": "desk", "role": "Books visits.", '
+        '"kind": "worker", "after": ""}, {"name": "doctor", "role": "Sees patients.", "kind": "worker", "after": ""}]}\n\n'
         "Input: a helpdesk\nOutput:\n"
     )
 
