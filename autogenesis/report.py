@@ -62,6 +62,11 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         value = state.get(key)
         if value is not None:
             console.print(f"{label}: {_summary(key, value)}", markup=False)
+        if key == "blueprint" and value is not None:
+            for pair in value.reviews:  # which work is reviewed, and why
+                who = f"{pair.approver} (a person)" if value.agent(pair.approver).kind == "human" else pair.approver
+                why = "".join(ch for ch in pair.reason if ch.isprintable())
+                console.print(f"  {pair.worker} approved by {who}{': ' + why if why else ''}", markup=False)
     calls: list[ModelCall] = state.get("calls", [])
     if calls:
         by_role: dict[str, list[ModelCall]] = defaultdict(list)

@@ -30,7 +30,8 @@ def test_fewshot_rendering_is_task_examples_then_open_request() -> None:
         'Input: a shop\nOutput:\n{"name": "shop", "agents": [{"name": "cashier", "role": "Takes payments.", '
         '"kind": "worker", "after": ""}]}\n\n'
         'Input: a clinic\nOutput:\n{"name": "clinic", "agents": [{"name": "desk", "role": "Books visits.", '
-        '"kind": "worker", "after": ""}, {"name": "doctor", "role": "Sees patients.", "kind": "worker", "after": ""}]}\n\n'
+        '"kind": "worker", "after": ""}, {"name": "doctor", "role": "Sees patients.", '
+        '"kind": "worker", "after": ""}]}\n\n'
         "Input: a helpdesk\nOutput:\n"
     )
 

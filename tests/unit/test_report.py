@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from autogenesis.blueprint.examples import linear_blueprint
+from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.checkpoints import RunRecord
 from autogenesis.report import render_run, run_halt
 from autogenesis.state import Halt, ModelCall
@@ -73,3 +75,22 @@ def test_model_load_is_a_column_apart_from_call_seconds() -> None:
         "understand": ["1", "10", "5", "2.00", "90.00"],
         "total": ["2", "18", "7", "3.50", "90.00"],
     }
+
+
+def test_show_says_which_work_is_reviewed_by_whom_and_why() -> None:
+    bp = linear_blueprint(reviewed=False)
+    bp = add_approvers(
+        bp,
+        {},
+        max_retries=2,
+        people={"reply": "senior reviewer"},
+        only=("triage", "reply"),
+        reasons={"triage": 'it acts outside the system (\x1b[31m"sends")', "reply": 'the request says "x"'},
+    )
+    lines = _render(_record("running"), {"blueprint": bp})
+    start = next(i for i, line in enumerate(lines) if line.startswith("blueprint: helpdesk v1"))
+    assert lines[start + 1 : start + 3] == [
+        # No escape character reaches the terminal.
+        'triage approved by triage_reviewer: it acts outside the system ([31m"sends")',
+        'reply approved by senior_reviewer (a person): the request says "x"',
+    ]
