@@ -7,7 +7,8 @@ from autogenesis.drafts import CriteriaDraft
 from autogenesis.models.base import Example, Prompt
 
 TASK = (
-    "You are the Hierarchy agent. Every worker agent gets an approver that accepts or rejects its output. "
+    "You are the Hierarchy agent. This worker gets an approver that accepts or rejects its output, because the "
+    "request or the risk of its work calls for one. "
     "Write the approver's acceptance criteria for this worker in one or two sentences."
 )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from generated import imported, write_files
 from langgraph.checkpoint.memory import InMemorySaver
 
 from autogenesis import Context, build_graph
@@ -291,3 +292,30 @@ def test_a_feedback_iteration_keeps_the_user_s_edits_of_tools_and_prompts(tmp_pa
     assert "# wiring edited by hand" not in (v2 / name / "graph.py").read_text()
     app.invoke(None, config, context=ctx)
     assert app.get_state(config).values["status"] == "approved"
+
+
+def test_a_tool_using_job_fans_out_to_parallel_branches_once_it_answers(tmp_path: Path) -> None:
+    request = (
+        "an on-call assistant that reads an alert, gathers deploy logs and checks the runbook in parallel, "
+        "then drafts a status update that a senior reviewer must approve"
+    )
+    _, out = run(ScriptedChatModel(), tmp_path, request=request)
+    assert out["status"] == "approved"
+    blueprint = out["blueprint"]
+    assert [(a.slug, a.kind) for a in blueprint.agents] == [
+        ("reads_alert", "tool"),
+        ("gathers_deploy_logs", "tool"),
+        ("checks_runbook", "llm"),
+        ("drafts_status_update", "llm"),
+        ("senior_reviewer", "human"),
+    ]
+    with imported(write_files(out["project"].files, tmp_path / "project"), f"{blueprint.name}.graph") as graph:
+        drawn = {
+            (e.source, e.target, e.conditional) for e in graph.graph.get_graph().edges if e.source == "reads_alert"
+        }
+    assert drawn == {
+        ("reads_alert", "reads_alert_tools", True),
+        ("reads_alert", "gathers_deploy_logs", True),
+        ("reads_alert", "checks_runbook", True),
+    }
+    assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
