@@ -167,6 +167,8 @@ class ModelCall(Artifact):
     attempts: int = 1
     #: Valid answers re-asked because they copied a worked example verbatim.
     copies: int = 0
+    #: The model still copied on its last attempt: the deterministic answer (read from the request) was used.
+    fallback: bool = False
     #: Seconds spent loading (first use: converting) the model before this call; not in `latency_s`.
     load_s: float = 0.0
 

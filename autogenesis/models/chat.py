@@ -266,6 +266,10 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
             copies += 1
             continue
+        if copied is not None and (grounded := deterministic_answer(schema, prompt)) is not None:
+            # A copy is never accepted: the answer read from the request itself takes its place.
+            _record(model, prompt, usage, started, constrained, attempt - copies, copies, fallback=True)
+            return grounded
         _record(model, prompt, usage, started, constrained, attempt - copies, copies)
         return result
     _record(model, prompt, usage, started, constrained, retries + 1 - copies, copies)
@@ -275,8 +279,32 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
     )
 
 
+def deterministic_answer(schema: type[T], prompt: Prompt) -> T | None:
+    """The answer read from the prompt's own data, without a model (the scripted model's reading of
+    the request), for a work stage; None for an approver's verdict, which no reading can replace."""
+    from autogenesis.models.scripted import DEFAULT_RESPONDERS  # the scripted model imports this module
+
+    role = prompt.role.split(":")[0]
+    responder = DEFAULT_RESPONDERS.get(role) if role != "review" else None
+    if responder is None:
+        return None
+    try:
+        answer = responder(prompt)
+    except (KeyError, TypeError, ValueError):  # the prompt lacks the data a reading needs
+        return None
+    return answer if isinstance(answer, schema) else None
+
+
 def _record(
-    model: BaseChatModel, prompt: Prompt, usage: _Usage, started: float, constrained: bool, attempts: int, copies: int
+    model: BaseChatModel,
+    prompt: Prompt,
+    usage: _Usage,
+    started: float,
+    constrained: bool,
+    attempts: int,
+    copies: int,
+    *,
+    fallback: bool = False,
 ) -> None:
     record(
         ModelCall(
@@ -288,6 +316,7 @@ def _record(
             constrained=constrained,
             attempts=attempts,
             copies=copies,
+            fallback=fallback,
         )
     )
 

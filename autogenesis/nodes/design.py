@@ -18,7 +18,7 @@ from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
 from autogenesis.state import GenesisState
-from autogenesis.text import stems
+from autogenesis.text import request_clauses, stems
 
 
 def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
@@ -40,15 +40,22 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
 
 
 def design_problems(state: GenesisState) -> list[str]:
-    """The static verifier's findings; a design mostly about something else than the request.
+    """The static verifier's findings; a job the request asks for that no agent does; a design
+    mostly about something else than the request.
 
+    Every clause of the request (`text.request_clauses`) must be served by an agent sharing a
+    content word with it: a design covering four of five jobs goes back with the fifth named.
     An agent sharing no word with the request may still be apt (a `scheduler` for a project
     planner); most of them sharing none is a design for another request, such as a copied example.
     """
     blueprint, spec = state["blueprint"], state["spec"]
     topic = stems(" ".join((state["request"], spec.goal, *spec.capabilities)))
-    off_topic = [a for a in blueprint.agents if not stems(f"{a.slug.replace('_', ' ')} {a.role}") & topic]
+    served = [stems(f"{a.slug.replace('_', ' ')} {a.role}") for a in blueprint.agents]
+    off_topic = [a for a, words in zip(blueprint.agents, served, strict=True) if not words & topic]
     problems = [str(finding) for finding in verify(blueprint)]
+    for clause in request_clauses(state["request"]):
+        if stems(clause) and not any(stems(clause) & words for words in served):
+            problems.append(f"no agent does {clause!r}, which the request asks for")
     if 2 * len(off_topic) > len(blueprint.agents):
         names = ", ".join(f"{a.slug!r} ({a.role})" for a in off_topic)
         problems.append(f"agents {names} do not serve the request; it asks for: {'; '.join(spec.capabilities)}")

@@ -13,12 +13,14 @@ from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
-from autogenesis.drafts import SpecDraft, Verdict
+from autogenesis.drafts import BlueprintDraft, SpecDraft, Verdict
 from autogenesis.models import ModelError, TransientModelError, UnexpectedCall
 from autogenesis.models.accounting import collecting
-from autogenesis.models.base import Prompt
+from autogenesis.models.base import Example, Prompt
 from autogenesis.models.chat import generate
 from autogenesis.models.scripted import ScriptedChatModel
+from autogenesis.prompts import design as design_prompts
+from autogenesis.state import Specification
 
 REVIEW = Prompt(role="review:design", task="judge", input="work")
 SPEC = Prompt(role="understand", task="restate", input="x", data={"request": "a shop that sells books and ships them"})
@@ -66,6 +68,28 @@ def test_invalid_answers_are_retried_with_the_error_and_recorded_once() -> None:
     assert [(c.role, c.model, c.prompt_tokens, c.completion_tokens, c.attempts, c.constrained) for c in calls] == [
         ("review:design", "generic-fake-chat-model", 20, 10, 2, False)
     ]
+
+
+def test_a_copy_of_a_worked_example_is_never_accepted_the_request_s_reading_is() -> None:
+    spec = Specification(goal="Sell books", capabilities=("sells books", "ships them"))
+    prompt = design_prompts.render(spec)
+    copy = design_prompts.EXAMPLES[1].output.model_dump_json()
+    with collecting() as calls:
+        draft = generate(_fake(copy, copy, copy), BlueprintDraft, prompt, retries=2)
+    # Re-asked twice, then the design read from the specification, not the recruiting example.
+    assert [(a.name, a.role, a.after) for a in draft.agents] == [
+        ("sells_books", "sells books", ""),
+        ("ships", "ships them", "sells_books"),
+    ]
+    assert [(c.attempts, c.copies, c.fallback) for c in calls] == [(1, 2, True)]
+    # An approver's copied verdict has no reading to fall back on: it stands, for the stage checks.
+    example = Prompt(role="review:design", task="judge", input="work", examples=(Example("x", APPROVED),))
+    with collecting() as calls:
+        assert generate(_fake(*[APPROVED.model_dump_json()] * 2), Verdict, example, retries=1) == APPROVED
+    assert [(c.copies, c.fallback) for c in calls] == [(1, False)]
+
+
+APPROVED = Verdict(approved=True, reasons=["every agent serves the request"])
 
 
 def test_retries_spent_raise_a_model_error_naming_the_role() -> None:

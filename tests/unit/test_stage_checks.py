@@ -1,10 +1,12 @@
-"""Stage checks: off-topic agents are sent back with the reason; the request's clauses are kept."""
+"""Stage checks: off-topic agents and missing jobs or approvers are sent back with the reason."""
 
 from __future__ import annotations
 
 from autogenesis.blueprint.build import blueprint_from_draft
+from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.drafts import AgentDraft, BlueprintDraft
 from autogenesis.nodes.design import design_problems
+from autogenesis.nodes.hierarchy import hierarchy_problems
 from autogenesis.state import GenesisState, Specification
 
 SPEC = Specification(goal="Plan projects for small businesses", capabilities=("plan projects", "track progress"))
@@ -37,9 +39,23 @@ def test_a_design_for_another_request_is_sent_back() -> None:
         AgentDraft(name="scheduler", role="Proposes interview slots to shortlisted candidates."),
     )
     assert design_problems(state) == [
+        "no agent does 'tracks progress', which the request asks for",
         "agents 'screener' (Scores each CV against the job description.), 'scheduler' (Proposes interview slots "
-        "to shortlisted candidates.) do not serve the request; it asks for: plan projects; track progress"
+        "to shortlisted candidates.) do not serve the request; it asks for: plan projects; track progress",
     ]
+
+
+def test_a_design_covering_four_of_five_requested_jobs_goes_back_with_the_fifth_named() -> None:
+    request = "a shop assistant that takes orders, checks stock, packs parcels, sends invoices and answers questions"
+    spec = Specification(goal="Run a small shop", capabilities=("take orders",))
+    roles = (("orders", "Takes the orders."), ("stock", "Checks the stock."), ("packer", "Packs parcels."))
+    agents = [AgentDraft(name=n, role=r) for n, r in (*roles, ("billing", "Sends the invoices."))]
+    blueprint = blueprint_from_draft(BlueprintDraft(name="shop", agents=agents), spec)
+    state = GenesisState(request=request, spec=spec, blueprint=blueprint)
+    assert design_problems(state) == ["no agent does 'answers questions', which the request asks for"]
+    helpdesk = AgentDraft(name="helpdesk", role="Answers customer questions.")
+    blueprint = blueprint_from_draft(BlueprintDraft(name="shop", agents=[*agents, helpdesk]), spec)
+    assert design_problems(GenesisState(request=request, spec=spec, blueprint=blueprint)) == []
 
 
 def test_the_request_s_own_clauses_are_never_lost() -> None:
@@ -48,3 +64,20 @@ def test_the_request_s_own_clauses_are_never_lost() -> None:
     request = "a project manager that plans projects, allocates resources and tracks progress"
     merged = with_request_clauses(request, ["project manager", "plan projects", "curriculum"])
     assert merged == ("plans projects", "allocates resources", "tracks progress", "project manager", "curriculum")
+
+
+def test_a_requested_approver_missing_from_the_blueprint_is_rejected() -> None:
+    request = "an incident desk that reads the alert and drafts an update that a senior reviewer must approve"
+    spec = Specification(goal="Handle incidents", capabilities=("read the alert", "draft an update"))
+    agents = [AgentDraft(name="reader", role="Reads the alert."), AgentDraft(name="update", role="Drafts an update.")]
+    bare = blueprint_from_draft(BlueprintDraft(name="incident", agents=agents), spec)
+    said = 'the request says "a senior reviewer must approve"'
+    assert hierarchy_problems(GenesisState(request=request, spec=spec, blueprint=bare)) == [
+        f"agent 'update' has no approver, and {said}"
+    ]
+    by_a_model = add_approvers(bare, {}, max_retries=2, only=("update",))
+    assert hierarchy_problems(GenesisState(request=request, spec=spec, blueprint=by_a_model)) == [
+        f"agent 'update' is approved by a model, but {said}"
+    ]
+    by_the_person = add_approvers(bare, {}, max_retries=2, people={"update": "senior reviewer"})
+    assert hierarchy_problems(GenesisState(request=request, spec=spec, blueprint=by_the_person)) == []
