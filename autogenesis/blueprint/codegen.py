@@ -391,6 +391,7 @@ def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
     types = {f.name: f.type for f in bp.state}
     collects = {f.name for f in bp.state if f.collects}
     per_item = {e.target: e.each for e in bp.edges if e.each}
+    orchestrators = {e.source for e in bp.edges if e.each}
     workers = {p.approver: p for p in bp.reviews}
     reviewed = {p.worker for p in bp.reviews}
     views = []
@@ -414,6 +415,8 @@ def _agent_views(bp: Blueprint, prompts: Mapping[str, str]) -> list[_AgentView]:
         )
         if agent.slug in per_item:
             view.kind_label = f"worker, one run per item of `{per_item[agent.slug]}`"
+        elif agent.slug in orchestrators:
+            view.kind_label = "orchestrator, lists the items one per line"
         if agent.kind == "tool":
             view.tools = [tool.name for tool in bp.tools_of(agent.slug)]
             view.messages_key = f"{agent.slug}_messages"

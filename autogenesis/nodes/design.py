@@ -8,6 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.blueprint.build import blueprint_from_draft
+from autogenesis.blueprint.ir import Blueprint
 from autogenesis.blueprint.parallel import add_fan_out
 from autogenesis.blueprint.routing import add_each, add_proposed_shape, add_routes
 from autogenesis.blueprint.tools import add_tools
@@ -39,6 +40,12 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     return {"blueprint": blueprint, **next_attempt(state, "design")}
 
 
+def unserved(request: str, blueprint: Blueprint) -> list[str]:
+    """The request's clauses (`text.request_clauses`) that no agent shares a content word with."""
+    served = [stems(f"{a.slug.replace('_', ' ')} {a.role}") for a in blueprint.agents]
+    return [c for c in request_clauses(request) if stems(c) and not any(stems(c) & words for words in served)]
+
+
 def design_problems(state: GenesisState) -> list[str]:
     """The static verifier's findings; a job the request asks for that no agent does; a design
     mostly about something else than the request.
@@ -53,9 +60,9 @@ def design_problems(state: GenesisState) -> list[str]:
     served = [stems(f"{a.slug.replace('_', ' ')} {a.role}") for a in blueprint.agents]
     off_topic = [a for a, words in zip(blueprint.agents, served, strict=True) if not words & topic]
     problems = [str(finding) for finding in verify(blueprint)]
-    for clause in request_clauses(state["request"]):
-        if stems(clause) and not any(stems(clause) & words for words in served):
-            problems.append(f"no agent does {clause!r}, which the request asks for")
+    problems += [
+        f"no agent does {clause!r}, which the request asks for" for clause in unserved(state["request"], blueprint)
+    ]
     if 2 * len(off_topic) > len(blueprint.agents):
         names = ", ".join(f"{a.slug!r} ({a.role})" for a in off_topic)
         problems.append(f"agents {names} do not serve the request; it asks for: {'; '.join(spec.capabilities)}")
