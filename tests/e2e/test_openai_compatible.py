@@ -100,7 +100,12 @@ def test_a_full_build_against_an_openai_compatible_server(server: LoopbackServer
     assert sum(c["attempts"] + c["copies"] for c in calls) == len(requests)
     assert sum(c["prompt_tokens"] for c in calls) == sum(r["prompt_tokens"] for r in requests)
     assert sum(c["completion_tokens"] for c in calls) == sum(r["completion_tokens"] for r in requests)
-    assert {c["role"] for c in calls} >= {"understand", "review:understand", "design", "review:design"}
+    # The design's deterministic checks come before its model review; a design they refuse is never shown to it.
+    roles = {c["role"] for c in calls}
+    assert roles >= {"understand", "review:understand", "design"}
+    assert ("review:design" in roles) == any(
+        r["stage"] == "design" and r["approved"] for r in report["state"]["reviews"]
+    )
 
 
 @pytest.mark.timeout(1800)
@@ -118,7 +123,10 @@ def test_per_role_settings_mix_the_server_the_embedded_model_and_the_scripted_on
         by_model.setdefault(call["model"], set()).add(call["role"])
     assert by_model.pop(served) == {"understand"}
     assert by_model.pop("local") == {"design"}
-    assert set(by_model) == {"scripted"} and "review:design" in by_model["scripted"]
+    assert set(by_model) == {"scripted"} and "review:understand" in by_model["scripted"]
+    # The scripted approver judges a design only once the design's deterministic checks pass.
+    design_judged = any(r["stage"] == "design" and r["reviewer"] == "model" for r in report["state"]["reviews"])
+    assert ("review:design" in by_model["scripted"]) == design_judged
     understand = [c for c in calls if c["model"] == served]
     assert sum(c["attempts"] + c["copies"] for c in understand) == len(requests)
     assert sum(c["prompt_tokens"] for c in understand) == sum(r["prompt_tokens"] for r in requests)
