@@ -50,6 +50,8 @@ def _pieces(request: str) -> list[tuple[str, int]]:
     for n, piece in enumerate(_SEPARATORS.split(rest or head), start=1):
         piece = _job(piece.strip(" ."))
         choices = _ALTERNATIVES.split(piece) if CHOICE.search(piece) else [piece]
+        if any(len(words(CHOICE.sub("", choice))) < 2 for choice in choices):
+            choices = [piece]  # "questions or complaints": alternatives of an object, not of jobs
         pieces += [(choice, n if len(choices) > 1 else 0) for choice in choices]  # "either A or B": one each
     pieces = [(p, group) for p, group in pieces if words(PARALLEL.sub("", CHOICE.sub("", p)))]
     return pieces[:MAX_CLAUSES] or [(_job(head.strip(" .")) or "answer the request", 0)]

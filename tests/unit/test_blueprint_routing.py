@@ -33,6 +33,8 @@ def test_the_request_s_words_name_the_alternatives_and_the_per_item_job() -> Non
         [0, 1],
     )
     assert choice_clauses("a helpdesk that answers questions or complaints") == []  # no choice said: one job
+    objects = "a helpdesk that answers questions or complaints depending on the topic"
+    assert (request_clauses(objects), choice_clauses(objects)) == (["answers questions or complaints"], [])
     assert each_clause(EACH) == (1, "section")
     assert each_clause("a helpdesk that classifies each message") is None  # "each" alone runs nothing per item
 
