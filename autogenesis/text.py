@@ -3,28 +3,49 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
+from autogenesis.parse import fold, parse
+
 _WORD = re.compile(r"[a-z][a-z0-9]*")
-_LEADING = re.compile(r"^\s*(?:(?:build|create|make|design)\s+)?(?:me\s+)?(?:(?:an|a|the)\s+)?", re.I)
-_SEPARATORS = re.compile(r",|;|\band\b|\bthen\b")
 _CONTENT = re.compile(r"[a-z]{4,}")
-_COMMON = {"that", "this", "with", "from", "into", "each", "every", "they", "them", "their", "have", "will", "system"}
+_COMMON = {
+    *("that", "this", "with", "from", "into", "each", "every", "they", "them", "their", "have", "will", "system"),
+    *("pour", "dans", "avec", "chaque", "leur", "leurs", "elle", "sont", "etre", "systeme", "cette", "puis", "tous"),
+}
+_LEADING = {
+    "en": re.compile(r"\s*(?:(?:build|create|make|design)\s+)?(?:me\s+)?(?:(?:an|a|the)\s+)?", re.I),
+    "fr": re.compile(
+        r"\s*(?:(?:cr[ée]ez?|construis|construisez|fais|faites)\s+)?(?:moi\s+)?(?:(?:un|une|le|la|les)\s+|l')?", re.I
+    ),
+}
+_SEPARATORS = {
+    "en": re.compile(r",|;|\band\b|\bthen\b", re.I),
+    "fr": re.compile(r",|;|\bet\b|\bpuis\b|\bensuite\b", re.I),
+}
+#: Where the jobs start: "a helpdesk that triages ...", "un assistant qui lit ...".
+_RELATIVE = {"en": re.compile(r"\s(?:that|which)\s", re.I), "fr": re.compile(r"\squi\s", re.I)}
 
 #: At most this many clauses are taken from one request.
-MAX_CLAUSES = 6
+MAX_CLAUSES = 10
 
 
 def words(text: str) -> list[str]:
-    """Lowercase words of `text`."""
-    return _WORD.findall(text.lower())
+    """Lowercase words of `text`, accents dropped ('résume' → 'resume')."""
+    return _WORD.findall(fold(text))
 
 
 #: Words saying jobs run side by side ("searches the web and reads papers in parallel").
-PARALLEL = re.compile(r"\s*\b(?:in parallel|at the same time|simultaneously|concurrently)\b", re.IGNORECASE)
+PARALLEL = re.compile(
+    r"\s*\b(?:in parallel|at the same time|simultaneously|concurrently|en parallèle|en même temps)(?!\w)", re.I
+)
 
 
-_DANGLING = re.compile(r"(?:\s+\b(?:that|which|who|has|have|with|where|while)\b)+\s*$", re.IGNORECASE)
+_DANGLING = re.compile(
+    r"(?:\s+(?:\b(?:that|which|who|has|have|with|where|while|once|after|when|until|que|qui|dont)\b|qu'))+\s*$",
+    re.IGNORECASE,
+)
 
 
 def _job(piece: str) -> str:
@@ -37,24 +58,109 @@ def _job(piece: str) -> str:
 
 #: Words saying one of several jobs is done, whichever the input needs ("either answers ... or ...").
 CHOICE = re.compile(r"\s*\b(?:either|depending on [^,;]*|according to [^,;]*|as (?:the input|it) needs)\b", re.I)
-_ALTERNATIVES = re.compile(r"\s+\bor\b\s+")
+_ALTERNATIVES = re.compile(r"\s*,\s*(?:or\s+)?|\s+\bor\b\s+")
+_OR = re.compile(r"\bor\b", re.I)
 #: "writes a paragraph for each section": one run of the job per item, at the same time.
 EACH = re.compile(r"\b(?:for|on|to) (?:each|every) (?P<item>[a-z][a-z-]*)", re.I)
 
 
+@dataclass
+class _Piece:
+    text: str
+    group: int
+    #: The piece's span in the request, before its approval was cut.
+    start: int
+    end: int
+    sentence: int
+
+
+def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """[start, end) cut at `pattern`'s matches, each part trimmed of spaces and full stops."""
+    cuts = [(m.start(), m.end()) for m in pattern.finditer(text, start, end)]
+    bounds = zip([start, *(b for _, b in cuts)], [*(a for a, _ in cuts), end], strict=True)
+    spans = []
+    for a, b in bounds:
+        while a < b and text[a] in " .\n\t":
+            a += 1
+        while b > a and text[b - 1] in " .\n\t":
+            b -= 1
+        spans.append((a, b))
+    return spans
+
+
 def _pieces(request: str) -> list[tuple[str, int]]:
-    """The request's clauses, each with its group: alternatives of one choice share a group number > 0."""
-    body = _LEADING.sub("", request.strip())
-    head, _, rest = body.partition(" that ")
-    pieces: list[tuple[str, int]] = []
-    for n, piece in enumerate(_SEPARATORS.split(rest or head), start=1):
-        piece = _job(piece.strip(" ."))
-        choices = _ALTERNATIVES.split(piece) if CHOICE.search(piece) else [piece]
-        if any(len(words(CHOICE.sub("", choice))) < 2 for choice in choices):
-            choices = [piece]  # "questions or complaints": alternatives of an object, not of jobs
-        pieces += [(choice, n if len(choices) > 1 else 0) for choice in choices]  # "either A or B": one each
-    pieces = [(p, group) for p, group in pieces if words(PARALLEL.sub("", CHOICE.sub("", p)))]
-    return pieces[:MAX_CLAUSES] or [(_job(head.strip(" .")) or "answer the request", 0)]
+    """The request's clauses, each with its group: alternatives of one choice share a group number > 0.
+
+    The parse (`parse.parse`) decides what a clause is: a part without a verb belongs to the
+    one before it ("searches flights and hotels"), a later sentence's subject is dropped ("It
+    then notifies the customer" → "notifies the customer"), and a sentence with no verb names
+    the system rather than a job.
+    """
+    text = request.strip()
+    reading = parse(text)
+    lang = reading.language
+    pieces: list[_Piece] = []
+    group = 0
+    heads: list[str] = []
+    several = len(reading.sentences) > 1
+    for k, (s, e) in enumerate(reading.sentences):
+        lead = _LEADING[lang].match(text, s, e)
+        body = lead.end() if lead else s
+        relative = _RELATIVE[lang].search(text, body, e)
+        if relative:
+            heads.append(text[body : relative.start()])
+            body = relative.end()
+        elif several:
+            # Without a parse, only the usual subjects are dropped ("It then ...").
+            verb = reading.first_verb(body, e) if reading.parsed else _SUBJECT.match(text, body, e).end()  # type: ignore[union-attr]
+            if verb is None:  # "An insurance claims system." names the system
+                heads.append(text[body:e])
+                continue
+            if len(_job(text[s:e])) <= verb - s:  # "A claims adjuster must approve ...": no job
+                continue
+            body = verb
+        else:
+            heads.append(text[body:e])
+        for a, b in _choices_whole(text, _spans(text, body, e, _SEPARATORS[lang])):
+            piece = _job(text[a:b])
+            group += 1
+            alternatives = _spans(text, a, a + len(piece), _ALTERNATIVES) if CHOICE.search(piece) else [(a, b)]
+            for x, y in alternatives:
+                part = _job(text[x:y]) if len(alternatives) > 1 else piece
+                bare = PARALLEL.sub("", CHOICE.sub("", part))
+                if not words(bare):
+                    continue
+                last = pieces[-1] if pieces else None
+                if last is not None and last.sentence == k and not reading.is_job(bare, x, y):
+                    # No verb: the words continue the job before ("flights and hotels").
+                    last.text = f"{last.text}{text[last.end : x]}{part}"
+                    last.end = y
+                    continue
+                pieces.append(_Piece(part, group if len(alternatives) > 1 else 0, x, y, k))
+    groups = Counter(p.group for p in pieces if p.group)
+    found = [(p.text, p.group if groups[p.group] > 1 else 0) for p in pieces][:MAX_CLAUSES]
+    head = next((h.strip(" .") for h in heads if words(h)), "")
+    return found or [(_job(head) or "answer the request", 0)]
+
+
+def _choices_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans` with a choice listed over commas in one: "either issues a refund, answers ... or escalates ..."."""
+    joined: list[tuple[int, int]] = []
+    open_choice = False
+    for a, b in spans:
+        if open_choice:
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+        piece = text[joined[-1][0] : joined[-1][1]]
+        open_choice = bool(CHOICE.search(piece)) and not _OR.search(piece)
+    return joined
+
+
+#: A later sentence's subject, when nothing parsed it: "It then ...", "The system ...".
+_SUBJECT = re.compile(
+    r"\s*(?:(?:it|they|the system|this system|il|elle|le système)\s+)?(?:then\s+|puis\s+|ensuite\s+)?", re.I
+)
 
 
 def request_clauses(request: str) -> list[str]:
@@ -89,21 +195,31 @@ def each_clause(request: str) -> tuple[int, str] | None:
 
 def stems(text: str) -> set[str]:
     """Content words cut to four letters, so 'plans' meets 'planning'."""
-    return {word[:4] for word in _CONTENT.findall(text.lower()) if word not in _COMMON}
+    return {word[:4] for word in _CONTENT.findall(fold(text)) if word not in _COMMON}
 
 
 #: Nouns that name a person in a request ("a senior reviewer", "the on-call engineer").
 _PERSON_NOUNS = (
     "person|human|someone|manager|reviewer|lead|editor|supervisor|engineer|doctor|clinician|physician|"
-    "nurse|officer|approver|owner|admin|administrator|lawyer|teacher|accountant|director|operator|expert"
+    "nurse|officer|approver|owner|admin|administrator|lawyer|teacher|accountant|director|operator|expert|"
+    "adjuster|analyst|pharmacist|agent|coordinator|dispatcher|auditor|moderator|architect|specialist"
 )
 _PERSON = rf"(?:an?|the|one|some)\s+(?P<person>(?:[a-z][a-z-]*\s+){{0,2}}?(?:{_PERSON_NOUNS}))"
+_PERSON_NOUNS_FR = (
+    "personne|humain|responsable|manager|relecteur|relectrice|superviseur|superviseuse|ingénieur|ingénieure|"
+    "médecin|infirmier|infirmière|juriste|avocat|avocate|directeur|directrice|comptable|expert|experte|"
+    "éditeur|éditrice|enseignant|enseignante"
+)
+_PERSON_FR = rf"(?:une?|le|la|l'|un seul)\s*(?P<person>(?:[\w-]+\s+){{0,2}}?(?:{_PERSON_NOUNS_FR}))"
 #: "<person> must approve", "<person> signs off", "must be approved by <person>": a person decides.
 _APPROVALS = (
     re.compile(rf"{_PERSON}\s+(?:must|has to|needs to|should|shall)\s+(?:review and\s+)?(?:approve|sign off)\b"),
     re.compile(rf"{_PERSON}\s+(?:signs|sign)\s+off\b"),
+    re.compile(rf"(?:after|once|when|until)\s+{_PERSON}\s+(?:approves|has approved|validates|signs off)\b"),
     re.compile(rf"(?:must|has to|needs to|should)\s+be\s+(?:approved|signed off)\s+by\s+{_PERSON}"),
     re.compile(r"(?:an?\s+)?(?P<person>person|human)\s+(?:approves|reviews and approves)\b"),
+    re.compile(rf"{_PERSON_FR}\s+(?:doit|doivent)\s+(?:relire et\s+)?(?:approuver|valider|signer)\b"),
+    re.compile(rf"(?:doit|doivent)\s+être\s+(?:approuvée?s?|validée?s?|signée?s?)\s+par\s+{_PERSON_FR}"),
 )
 #: Nouns that name a reviewer a model can play ("a reviewer", "an editor", "a fact checker").
 _REVIEWER_NOUNS = f"{_PERSON_NOUNS}|checker|critic|auditor|verifier|proofreader|grader|judge|inspector"
@@ -135,7 +251,7 @@ class Approval:
 
 
 def _subject(text: str, start: int, end: int, after: str = "") -> str:
-    before = re.split(r"[,;.]|\band\b", text[:start])[-1]
+    before = re.split(r"[,;.]|\band\b|\bet\b", text[:start])[-1]
     before = _DANGLING.sub("", " " + before).strip()
     return " ".join(part for part in (before, "" if _PRONOUNS.match(after) else after.strip()) if part)
 

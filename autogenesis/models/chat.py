@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -28,6 +28,7 @@ from autogenesis.models.base import Example, ModelError, Prompt, T, TransientMod
 from autogenesis.models.messages import prompt_messages
 from autogenesis.models.render import extract_json, grammar_schema, trim_to_schema
 from autogenesis.state import ModelCall
+from autogenesis.text import words
 
 #: Retries after the first attempt when the answer does not validate.
 DEFAULT_RETRIES = 2
@@ -182,13 +183,43 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def copied_from_examples(answer: BaseModel, examples: Sequence[Example]) -> str | None:
-    """A text of `answer` that is a worked example's text verbatim, if any.
+#: A run of this many words that a worked example or a checker's message says and the input does not
+#: is a copy, at any length of the text around it ("... write a summary of at most 80 words ...").
+COPIED_WORDS = 4
 
-    Small models copy their few-shot examples; a copy is valid JSON but not an answer.
+
+def _runs(text: str) -> list[tuple[str, ...]]:
+    """The runs of `COPIED_WORDS` words of `text`, in order."""
+    said = words(text)
+    return [tuple(said[i : i + COPIED_WORDS]) for i in range(len(said) - COPIED_WORDS + 1)]
+
+
+def copied_text(answer: BaseModel, sources: Iterable[str], grounded: str = "") -> str | None:
+    """A text of `answer` that copies one of `sources`, if any: the whole of a source's text (12
+    characters or more), or a run of `COPIED_WORDS` words a source says and `grounded` (the input
+    the answer is about) does not.
+
+    Small models copy their few-shot examples, and the rejections they are shown; a copy is
+    valid JSON but not an answer.
     """
-    seen = {s for ex in examples for s in _strings(ex.output.model_dump()) if len(s) >= _MIN_COPIED_CHARS}
-    return next((s for s in _strings(answer.model_dump()) if s in seen), None)
+    texts = [s for s in sources if s]
+    whole = {t.strip() for t in texts if len(t.strip()) >= _MIN_COPIED_CHARS}
+    runs = {run for t in texts for run in _runs(t)} - set(_runs(grounded))
+    for said in _strings(answer.model_dump()):
+        if said in whole:
+            return said
+        if shared := next((run for run in _runs(said) if run in runs), None):
+            return " ".join(shared)
+    return None
+
+
+def copied_from_examples(answer: BaseModel, examples: Sequence[Example], grounded: str = "") -> str | None:
+    """A text of `answer` copied from a worked example's answer (`copied_text`), if any."""
+    return copied_text(answer, (s for ex in examples for s in _strings(ex.output.model_dump())), grounded)
+
+
+class CopiedAnswer(ModelError):
+    """The model's last answer still copied a worked example or a checker, and nothing can replace it."""
 
 
 def _describe(error: Exception) -> str:
@@ -260,9 +291,10 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
             feedback = f"Your answer was not a valid {schema.__name__}: {errors[-1]}. Answer with valid JSON."
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
             continue
-        copied = copied_from_examples(result, prompt.examples)
+        sources = [*(s for ex in prompt.examples for s in _strings(ex.output.model_dump())), *prompt.feedback]
+        copied = copied_text(result, sources, grounded=prompt.input)
         if copied is not None and attempt <= retries:
-            feedback = f'You copied "{copied}" from the example. Write your own answer for this input.'
+            feedback = f'You copied "{copied}". Write your own answer for this input.'
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
             copies += 1
             continue
@@ -270,6 +302,9 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
             # A copy is never accepted: the answer read from the request itself takes its place.
             _record(model, prompt, usage, started, constrained, attempt - copies, copies, fallback=True)
             return grounded
+        if copied is not None:  # a verdict: no reading of the request can stand in for a judgment
+            _record(model, prompt, usage, started, constrained, attempt - copies, copies)
+            raise CopiedAnswer(f"{model_name(model)}'s {prompt.role} answer copied {copied!r} on every attempt")
         _record(model, prompt, usage, started, constrained, attempt - copies, copies)
         return result
     _record(model, prompt, usage, started, constrained, retries + 1 - copies, copies)

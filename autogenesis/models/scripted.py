@@ -388,7 +388,7 @@ def _docs(prompt: Prompt) -> DocsDraft:
         overview=f"{bp.description} It is made of {len(bp.agents)} agents working over one shared state.",
         user_guide=f'Run it with `python -m {bp.name} "your request"`; '
         "each agent's output is reviewed before it is used.",
-        operations="Pick the model with --model; runs are bounded by each review pair's retry cap.",
+        operations="--model picks the model; each review pair's retry cap bounds a run.",
     )
 
 

@@ -11,11 +11,10 @@ from langgraph.runtime import Runtime
 from autogenesis.context import Context
 from autogenesis.drafts import Verdict
 from autogenesis.models.base import Prompt
-from autogenesis.models.chat import generate
+from autogenesis.models.chat import CopiedAnswer, generate
 from autogenesis.nodes._common import attempt
 from autogenesis.prompts import review as prompts
 from autogenesis.state import Event, GenesisState, Review, Stage
-from autogenesis.text import stems
 
 Checks = Callable[[GenesisState], list[str]]
 Work = Callable[[GenesisState], str]
@@ -68,21 +67,15 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Bas
 def judge(model: BaseChatModel, prompt: Prompt, stage: Stage, number: int) -> Review:
     """The model's verdict on work that passed the checks.
 
-    A rejection none of whose reasons says a word the worked examples did not say is about the
-    examples, not this work (small models copy them, sometimes with a word changed): it is
-    recorded and the checks' pass stands.
+    A verdict that copies a worked example or a checker's message on every attempt is no
+    judgment, whichever way it goes: the work is not approved (a copied approval never passes
+    anything), and the reason says so.
     """
-    verdict = generate(model, Verdict, prompt)
-    example_words = stems(" ".join(f"{ex.input} {ex.output.model_dump_json()}" for ex in prompt.examples))
-    if not verdict.approved and verdict.reasons and all(stems(r) <= example_words for r in verdict.reasons):
-        ignored = "; ".join(verdict.reasons)
-        return Review(
-            stage=stage,
-            approved=True,
-            reasons=(f"the model's rejection copied the worked example ({ignored}); the checks passed",),
-            attempt=number,
-            reviewer="checks",
-        )
+    try:
+        verdict = generate(model, Verdict, prompt)
+    except CopiedAnswer as exc:
+        reason = f"the model gave no judgment of its own ({exc}); the work is not approved on a copy"
+        return Review(stage=stage, approved=False, reasons=(reason,), attempt=number, reviewer="checks")
     return Review(stage=stage, approved=verdict.approved, reasons=tuple(verdict.reasons), attempt=number)
 
 

@@ -37,15 +37,18 @@ def understand(state: GenesisState, runtime: Runtime[Context], *, model: BaseCha
 
 
 def with_request_clauses(request: str, proposed: list[str]) -> tuple[str, ...]:
-    """The capabilities the request spells out, then the model's that add something new.
+    """The capabilities the request spells out, then the model's that add something new from the request.
 
     A small model often collapses 'plans projects, allocates resources and tracks progress'
-    into one capability; what the user wrote down is never lost.
+    into one capability; what the user wrote down is never lost. A capability of the model's is
+    kept only when every content word of it is the request's own: "screens CVs" in a healthcare
+    request comes from a worked example, not from the user.
     """
     capabilities = request_clauses(request)
+    asked = stems(request)
     covered = set().union(*(stems(c) for c in capabilities))
     for capability in (c.strip() for c in proposed):
-        if capability and not stems(capability) <= covered:
+        if capability and stems(capability) <= asked and not stems(capability) <= covered:
             capabilities.append(capability)
             covered |= stems(capability)
     return tuple(capabilities[:MAX_CAPABILITIES])
@@ -59,4 +62,12 @@ def spec_problems(state: GenesisState) -> list[str]:
     problems += [f"capability {c!r} is listed twice" for c in duplicates]
     if not spec.goal:
         problems.append("the goal is empty")
+    elif not stems(spec.goal) & stems(state["request"]):
+        problems.append(f"the goal {spec.goal!r} is not about the request")
+    asked = stems(state["request"])
+    problems += [
+        f"scenario {s.name} ({s.input} -> {s.expect}) is about something the request does not mention"
+        for s in spec.scenarios
+        if not stems(f"{s.input} {s.expect}") & asked
+    ]
     return problems

@@ -208,19 +208,31 @@ def test_unknown_stage_in_caps_is_refused() -> None:
         Context(max_retries={"desing": 2})
 
 
-def test_a_rejection_copied_from_the_worked_example_does_not_count(tmp_path: Path) -> None:
+@pytest.mark.parametrize("approved", [False, True], ids=["rejection", "approval"])
+def test_a_verdict_copied_from_the_worked_example_on_every_attempt_approves_nothing(
+    tmp_path: Path, approved: bool
+) -> None:
     from autogenesis.drafts import Verdict
+    from autogenesis.prompts.review import EXAMPLES
 
-    copied = Verdict(approved=False, reasons=["no agent schedule interviews"])  # the example, a word changed
-    model = ScriptedChatModel(responses={"review:design": [copied]})
+    copied = Verdict(approved=approved, reasons=list(EXAMPLES[0 if approved else 1].output.reasons))
+    # Asked three times (two retries), copied each time; then a verdict of the model's own.
+    model = ScriptedChatModel(responses={"review:design": [copied] * 3 + [Verdict(approved=True)]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
-    [design_review] = [r for r in out["reviews"] if r.stage == "design"]
-    assert (design_review.approved, design_review.reviewer, design_review.reasons) == (
-        True,
-        "checks",
-        ("the model's rejection copied the worked example (no agent schedule interviews); the checks passed",),
-    )
+    said = copied.reasons[0]
+    assert [(r.approved, r.reviewer, r.reasons) for r in out["reviews"] if r.stage == "design"] == [
+        (
+            False,
+            "checks",
+            (
+                f"the model gave no judgment of its own (scripted's review:design answer copied {said!r} on every "
+                "attempt); the work is not approved on a copy",
+            ),
+        ),
+        (True, "model", ()),
+    ]
+    assert [c.copies for c in out["calls"] if c.role == "review:design"] == [2, 0]
     model.assert_consumed()
 
 

@@ -13,11 +13,11 @@ from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
-from autogenesis.drafts import BlueprintDraft, SpecDraft, Verdict
+from autogenesis.drafts import BlueprintDraft, CriteriaDraft, SpecDraft, Verdict
 from autogenesis.models import ModelError, TransientModelError, UnexpectedCall
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
-from autogenesis.models.chat import generate
+from autogenesis.models.chat import CopiedAnswer, copied_text, generate
 from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.prompts import design as design_prompts
 from autogenesis.state import Specification
@@ -82,11 +82,30 @@ def test_a_copy_of_a_worked_example_is_never_accepted_the_request_s_reading_is()
         ("ships", "ships them", "sells_books"),
     ]
     assert [(c.attempts, c.copies, c.fallback) for c in calls] == [(1, 2, True)]
-    # An approver's copied verdict has no reading to fall back on: it stands, for the stage checks.
+    # An approver's copied verdict has no reading to fall back on: it is no verdict.
     example = Prompt(role="review:design", task="judge", input="work", examples=(Example("x", APPROVED),))
-    with collecting() as calls:
-        assert generate(_fake(*[APPROVED.model_dump_json()] * 2), Verdict, example, retries=1) == APPROVED
+    with collecting() as calls, pytest.raises(CopiedAnswer, match="copied 'every agent serves the request'"):
+        generate(_fake(*[APPROVED.model_dump_json()] * 2), Verdict, example, retries=1)
     assert [(c.copies, c.fallback) for c in calls] == [(1, False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "copied"),
+    [
+        # A run of four words of an example inside a longer text, whatever its length.
+        ("Summarises the incident and writes a summary of at most 80 words.", "a summary of at"),
+        # A checker's message pasted into the answer supplies no words of its own.
+        ("Reads logs. No agent does 'gathers logs', which the request asks for.", "no agent does gathers"),
+        # Words the input says are the input's, not a copy.
+        ("Drafts the status update for the on-call team.", None),
+        ("Drafts a reply.", None),  # shorter than a run, and no example's whole text
+    ],
+)
+def test_a_copy_is_found_at_any_length_from_examples_and_checker_messages(text: str, copied: str | None) -> None:
+    example = CriteriaDraft(criteria="Every article has a summary of at most 80 words.")
+    checker = "no agent does 'gathers logs', which the request asks for"
+    grounded = "an assistant that drafts the status update for the on-call team"
+    assert copied_text(CriteriaDraft(criteria=text), [example.criteria, checker], grounded) == copied
 
 
 APPROVED = Verdict(approved=True, reasons=["every agent serves the request"])
