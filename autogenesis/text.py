@@ -193,6 +193,42 @@ def each_clause(request: str) -> tuple[int, str] | None:
     return None
 
 
+_NAME_STOP = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "that",
+    "which",
+    "who",
+    "it",
+    "them",
+    "to",
+    "of",
+    "for",
+    "with",
+    "has",
+    "is",
+}
+_NAME_STOP |= {"le", "la", "les", "un", "une", "des", "de", "du", "et", "qui", "que", "au", "aux", "en", "l", "d"}
+
+
+def name_for(text: str, fallback: str) -> str:
+    """A snake_case name from the first three content words of `text`: 'plans the sections' → 'plans_sections'."""
+    kept = [w for w in words(text) if w not in _NAME_STOP][:3]
+    return "_".join(kept)[:40].rstrip("_") or fallback
+
+
+def agent_names(capabilities: list[str] | tuple[str, ...]) -> list[str]:
+    """One distinct name per capability (`name_for`), the order kept: what a design may call its agents."""
+    names: list[str] = []
+    for i, capability in enumerate(capabilities, start=1):
+        name = name_for(capability, f"agent_{i}")
+        names.append(f"{name}_{i}" if name in names else name)
+    return names
+
+
 def stems(text: str) -> set[str]:
     """Content words cut to four letters, so 'plans' meets 'planning'."""
     return {word[:4] for word in _CONTENT.findall(fold(text)) if word not in _COMMON}

@@ -33,6 +33,10 @@ class Prompt:
     examples: tuple[Example, ...] = ()
     feedback: tuple[str, ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: Where the model chooses rather than writes: a field's dotted path ("agents.role": the role of
+    #: each agent) and the values grounded in the request it may take. The decoder's grammar
+    #: offers only these; the answer is checked against them whatever the model.
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def render(self) -> str:
         """The prompt as plain text: task, feedback on the last attempt, then the input."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -222,9 +222,34 @@ class CopiedAnswer(ModelError):
     """The model's last answer still copied a worked example or a checker, and nothing can replace it."""
 
 
+def _values(value: Any, path: list[str]) -> Iterator[Any]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _values(item, path)
+    elif not path:
+        yield value
+    elif isinstance(value, dict) and path[0] in value:
+        yield from _values(value[path[0]], path[1:])
+
+
+class OffChoice(ValueError):
+    """An answer's field holds a value its prompt did not offer."""
+
+
+def _check_choices(answer: BaseModel, choices: Mapping[str, Sequence[str]]) -> None:
+    """OffChoice naming the first field whose value is not one of its choices."""
+    data = answer.model_dump()
+    for path, allowed in choices.items():
+        for value in _values(data, path.split(".")):
+            if value not in allowed:
+                raise OffChoice(f"{path} is {value!r}, not one of {', '.join(map(repr, allowed))}")
+
+
 def _describe(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors()[:5])
+    if isinstance(error, OffChoice):
+        return str(error)
     return f"the answer was not valid JSON ({error})"
 
 
@@ -265,12 +290,13 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
     """An instance of `schema` answering `prompt`; ModelError when the retries are spent."""
     model = model_for(model, prompt.role)
     retries = int((model.metadata or {}).get(RETRIES_KEY, DEFAULT_RETRIES)) if retries is None else retries
-    runnable, constrained = structured(model, grammar_schema(schema, prompt.examples))
+    runnable, constrained = structured(model, grammar_schema(schema, prompt.examples, prompt.choices))
     config: Any = {"run_name": prompt.role, "tags": [f"role:{prompt.role}"], "metadata": {ROLE_KEY: prompt.role}}
     _prepare(model)
     started = time.perf_counter()
     usage = _Usage()
     copies = 0
+    off_choice = False  # the last answer held a value its prompt did not offer
     errors: list[str] = []
     attempt_prompt = prompt
     for attempt in range(1, retries + 2):
@@ -287,6 +313,7 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
         try:
             result = _validated(schema, out)
         except (ValidationError, ValueError) as exc:
+            off_choice = False
             errors.append(_describe(exc))
             feedback = f"Your answer was not a valid {schema.__name__}: {errors[-1]}. Answer with valid JSON."
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
@@ -305,8 +332,20 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
         if copied is not None:  # a verdict: no reading of the request can stand in for a judgment
             _record(model, prompt, usage, started, constrained, attempt - copies, copies)
             raise CopiedAnswer(f"{model_name(model)}'s {prompt.role} answer copied {copied!r} on every attempt")
+        try:
+            _check_choices(result, prompt.choices)
+        except OffChoice as exc:
+            errors.append(str(exc))
+            feedback = f"Your answer's {exc}. Choose among the values offered."
+            attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
+            off_choice = True
+            continue
         _record(model, prompt, usage, started, constrained, attempt - copies, copies)
         return result
+    if off_choice and (grounded := deterministic_answer(schema, prompt)) is not None:
+        # Never an answer outside what the request grounds: its reading takes the place of one.
+        _record(model, prompt, usage, started, constrained, retries + 1 - copies, copies, fallback=True)
+        return grounded
     _record(model, prompt, usage, started, constrained, retries + 1 - copies, copies)
     raise ModelError(
         f"{model_name(model)} gave no valid {schema.__name__} for role {prompt.role!r} in "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -30,7 +30,9 @@ def to_json(obj: BaseModel) -> str:
     return json.dumps(obj.model_dump(mode="json"), ensure_ascii=False, separators=SEPARATORS)
 
 
-def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) -> dict[str, Any]:
+def grammar_schema(
+    schema: type[BaseModel], examples: Sequence[Example] = (), choices: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Any]:
     """The schema's JSON schema as the decoder's grammar: lists bounded, string lengths left out.
 
     Every list gets a `maxItems` (never loosening a cap); with worked examples a top-level list
@@ -39,8 +41,12 @@ def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) ->
     xgrammar expands it into one state per character, which took 38 s to compile (and 170 MB)
     for SpecDraft against Gemma's vocabulary, against 0.15 s without. String length is bounded
     by the token budget instead, and an over-long string is cut to its cap on parsing.
+
+    `choices` (a `Prompt`'s) turn each named field into an enum of its grounded values.
     """
     doc = copy.deepcopy(schema.model_json_schema())
+    for path, values in (choices or {}).items():
+        _field(doc, path).update(enum=list(dict.fromkeys(values)))
     for name, prop in doc.get("properties", {}).items():
         counts = [len(v) for e in examples if isinstance(v := getattr(e.output, name, None), list)]
         if prop.get("type") == "array" and counts:
@@ -63,14 +69,37 @@ def grammar_schema(schema: type[BaseModel], examples: Sequence[Example] = ()) ->
     return doc
 
 
-def grammar_document(schema: type[BaseModel], examples: Sequence[Example] = ()) -> str:
+def _field(doc: dict[str, Any], path: str) -> dict[str, Any]:
+    """The schema node of the field at a dotted `path`, through lists and `$ref`s."""
+    node = doc
+    for name in path.split("."):
+        node = _resolved(doc, node)
+        if node.get("type") == "array":
+            node = _resolved(doc, node["items"])
+        node = node["properties"][name]
+    node = _resolved(doc, node)
+    if node.get("type") == "array":
+        node = node["items"]
+    for key in ("minLength", "maxLength", "type"):  # the enum says it all
+        node.pop(key, None)
+    return node
+
+
+def _resolved(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    return doc["$defs"][ref.rsplit("/", 1)[-1]] if ref else node
+
+
+def grammar_document(
+    schema: type[BaseModel], examples: Sequence[Example] = (), choices: Mapping[str, Sequence[str]] | None = None
+) -> str:
     """`grammar_schema` as the JSON text the grammar is compiled from (and cached under).
 
     Keys keep the schema's field order, which is the order the constrained decoder writes the
     fields in: it must match the worked examples (sorting them made the model write `actors`
     before `goal`, against every example).
     """
-    return json.dumps(grammar_schema(schema, examples))
+    return json.dumps(grammar_schema(schema, examples, choices))
 
 
 def extract_json(text: str) -> str:

@@ -44,7 +44,7 @@ from autogenesis.drafts import (
 )
 from autogenesis.models.accounting import estimate_tokens
 from autogenesis.models.base import ModelError, Prompt, T
-from autogenesis.text import request_clauses, words
+from autogenesis.text import agent_names, name_for, request_clauses
 
 Responder = Callable[[Prompt], BaseModel]
 Scripted = BaseModel | Exception
@@ -331,14 +331,6 @@ class ScriptedFault(ModelError):
     """A fault injected by a test."""
 
 
-_STOP = {"a", "an", "the", "and", "or", "that", "which", "who", "it", "them", "to", "of", "for", "with", "has", "is"}
-
-
-def _slug(text: str, fallback: str) -> str:
-    kept = [w for w in words(text) if w not in _STOP][:3]
-    return "_".join(kept) or fallback
-
-
 def _spec(prompt: Prompt) -> SpecDraft:
     request = str(prompt.data.get("request", prompt.input))
     capabilities = request_clauses(request)
@@ -354,15 +346,12 @@ def _spec(prompt: Prompt) -> SpecDraft:
 
 def _design(prompt: Prompt) -> BlueprintDraft:
     spec = prompt.data["spec"]
-    agents: list[AgentDraft] = []
-    seen: set[str] = set()
-    for i, capability in enumerate(spec.capabilities):
-        name = _slug(capability, f"agent_{i + 1}")
-        if name in seen:
-            name = f"{name}_{i + 1}"
-        seen.add(name)
-        agents.append(AgentDraft(name=name, role=capability, after=agents[-1].name if agents else ""))
-    return BlueprintDraft(name=_slug(spec.goal, "generated_system")[:40], agents=agents)
+    names = agent_names(spec.capabilities)
+    agents = [
+        AgentDraft(name=name, role=capability, after=names[i - 1] if i else "")
+        for i, (name, capability) in enumerate(zip(names, spec.capabilities, strict=True))
+    ]
+    return BlueprintDraft(name=name_for(spec.goal, "generated_system"), agents=agents)
 
 
 def _prompt(prompt: Prompt) -> PromptDraft:

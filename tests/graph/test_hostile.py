@@ -22,7 +22,8 @@ def test_hostile_names_and_text_stay_data(tmp_path: Path) -> None:
             AgentDraft(name='x"""; import os; os.system("id"); """', role=f'"""\n{payload}\n"""'),
         ],
     )
-    model = ScriptedChatModel(responses={"design": [draft]})
+    # Asked three times (two retries), the model answers outside the names and roles the request grounds.
+    model = ScriptedChatModel(responses={"design": [draft] * 3})
     out_dir = tmp_path / "out"
     ctx = Context(out_dir=str(out_dir))
     app = build_graph(model).compile(checkpointer=InMemorySaver())
@@ -30,6 +31,9 @@ def test_hostile_names_and_text_stay_data(tmp_path: Path) -> None:
     out = app.invoke({"request": "a system that " + payload}, config, context=ctx)
 
     assert out["status"] == "approved"
+    # None of the model's names or roles was taken: the design is the request's reading, recorded as such.
+    assert [(c.attempts, c.fallback) for c in out["calls"] if c.role == "design"] == [(3, True)]
+    assert "etc" not in out["blueprint"].name and not any("passwd" in a.slug for a in out["blueprint"].agents)
     slugs = [a.slug for a in out["blueprint"].agents]
     assert all(slug.isidentifier() and "/" not in slug and "." not in slug for slug in slugs)
     assert out["blueprint"].name.isidentifier()

@@ -11,13 +11,15 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langgraph.graph import END, START, StateGraph
+from pydantic import BaseModel
 from typing_extensions import TypedDict
 
-from autogenesis.drafts import BlueprintDraft, CriteriaDraft, SpecDraft, Verdict
+from autogenesis.drafts import AgentDraft, BlueprintDraft, CriteriaDraft, SpecDraft, Verdict
 from autogenesis.models import ModelError, TransientModelError, UnexpectedCall
 from autogenesis.models.accounting import collecting
 from autogenesis.models.base import Example, Prompt
-from autogenesis.models.chat import CopiedAnswer, copied_text, generate
+from autogenesis.models.chat import CopiedAnswer, copied_text, deterministic_answer, generate
+from autogenesis.models.render import grammar_schema
 from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.prompts import design as design_prompts
 from autogenesis.state import Specification
@@ -199,3 +201,59 @@ def test_stream_mode_messages_streams_tokens_for_each_node() -> None:
         seen[meta["langgraph_node"]] = seen.get(meta["langgraph_node"], "") + str(chunk.content)
     assert set(seen) == {"understand", "review_design"}
     assert Verdict.model_validate_json(seen["review_design"]).approved
+
+
+BOOKSHOP = "a bookshop that sells books and ships them"
+
+
+def _copy_cases() -> list[tuple[str, Prompt, BaseModel, str]]:
+    """For each stage that writes free text: its prompt for a bookshop, and a worked example's answer."""
+    from autogenesis.blueprint.build import blueprint_from_draft
+    from autogenesis.prompts import design_prompts as prompt_prompts
+    from autogenesis.prompts import hierarchy, understand
+
+    spec = Specification(goal="Sell books", capabilities=("sells books", "ships them"))
+    blueprint = blueprint_from_draft(
+        BlueprintDraft(name="sell_books", agents=[AgentDraft(name="sells_books", role="sells books")]), spec
+    )
+    agent = blueprint.agents[0]
+    return [
+        # A scenario (and a goal) copied into the specification.
+        (
+            "scenario",
+            understand.render("a bookshop that sells books and ships them"),
+            understand.EXAMPLES[0].output,
+            "goal",
+        ),
+        # A reviewer's criterion.
+        ("criterion", hierarchy.render(agent), hierarchy.EXAMPLES[1].output, "criteria"),
+        # An agent's system prompt.
+        ("prompt", prompt_prompts.render(blueprint, agent), prompt_prompts.EXAMPLES[0].output, "system_prompt"),
+        # A role in a design: not among the roles offered, whatever else it copies.
+        ("role", design_prompts.render(spec), design_prompts.EXAMPLES[0].output, "agents"),
+    ]
+
+
+@pytest.mark.parametrize("case", _copy_cases(), ids=lambda case: case[0])
+def test_a_copied_scenario_criterion_prompt_or_role_is_never_accepted(
+    case: tuple[str, Prompt, BaseModel, str],
+) -> None:
+    _, prompt, copy, field = case
+    with collecting() as calls:
+        answer = generate(_fake(*[copy.model_dump_json()] * 3), type(copy), prompt, retries=2)
+    # The answer read from the request stands in, and the call says so.
+    assert answer == deterministic_answer(type(copy), prompt)
+    assert getattr(answer, field) != getattr(copy, field)
+    assert [(c.role, c.fallback) for c in calls] == [(prompt.role, True)]
+
+
+def test_a_design_s_grammar_offers_only_the_names_and_roles_the_specification_grounds() -> None:
+    spec = Specification(goal="Sell books online", capabilities=("sells books", "ships them", "sells gift cards"))
+    prompt = design_prompts.render(spec)
+    doc = grammar_schema(BlueprintDraft, prompt.examples, prompt.choices)
+    agent = doc["$defs"]["AgentDraft"]["properties"]
+    assert doc["properties"]["name"]["enum"] == ["sell_books_online"]
+    assert agent["name"]["enum"] == ["sells_books", "ships", "sells_gift_cards"]
+    assert agent["role"]["enum"] == ["sells books", "ships them", "sells gift cards"]
+    assert agent["after"]["enum"] == ["", "sells_books", "ships", "sells_gift_cards"]
+    assert agent["kind"]["enum"] == ["worker", "router", "tool", "gate"]
