@@ -492,7 +492,7 @@ def show(thread_id: str, db: str | None, as_json: bool) -> None:
             record, state = runner.state(thread_id)
         except RunError as exc:
             fail(str(exc))
-    from autogenesis.report import render_run, run_halt
+    from autogenesis.report import reading, render_run, run_halt
 
     if as_json:
         # `status` and `halt` first: an error or cancelled run has no halt in its state, only in its record.
@@ -500,6 +500,7 @@ def show(thread_id: str, db: str | None, as_json: bool) -> None:
             "status": record.status,
             "halt": _jsonable(run_halt(record, state)),
             "run": record.model_dump(mode="json"),
+            "reading": reading(state.get("request") or record.request, state.get("blueprint")),
             "state": _jsonable(state),
         }
         click.echo(json.dumps(shown, indent=2))

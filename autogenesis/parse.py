@@ -35,12 +35,26 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+#: Function words of languages read by the splitter alone, so that `reader` can name them.
+_OTHERS = {
+    "de": {"der", "die", "das", "und", "ein", "eine", "einen", "mit", "für", "jede", "jeden", "dann", "ist", "den"},
+    "es": {"el", "los", "las", "una", "que", "y", "con", "para", "cada", "luego", "por", "del"},
+    "it": {"il", "gli", "uno", "che", "e", "con", "per", "ogni", "poi", "della", "di"},
+    "nl": {"het", "een", "en", "met", "voor", "elke", "dan", "die", "dat", "van"},
+    "pt": {"os", "um", "uma", "que", "e", "com", "para", "cada", "depois", "do", "da"},
+}
+
+
 def language(text: str) -> str:
-    """'fr' when the request's function words are mostly French, else 'en'."""
+    """The request's language by its function words: 'en', 'fr', or another one's code ('de', 'es' ...)."""
     found = [w.split("'")[0] for w in _WORDS.findall(text.lower())]
-    french = sum(w in _FR or w in {"l", "d", "qu"} for w in found)
-    english = sum(w in _EN for w in found)
-    return "fr" if french > english else "en"
+    counts = {
+        "en": sum(w in _EN for w in found),
+        "fr": sum(w in _FR or w in {"l", "d", "qu"} for w in found),
+        **{code: sum(w in words for w in found) for code, words in _OTHERS.items()},
+    }
+    best = max(counts, key=lambda code: (counts[code], code == "en"))  # a tie, or no function word: English
+    return best if counts[best] > max(counts["en"], counts["fr"]) or best in ("en", "fr") else "en"
 
 
 @functools.cache

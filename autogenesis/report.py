@@ -39,6 +39,11 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
     console.print(f"[bold]{record.thread_id}[/]  {record.status}", highlight=False)
     console.print(f"request: {record.request}", markup=False)
     console.print(f"model: {record.model}", markup=False)
+    read = reading(state.get("request") or record.request, state.get("blueprint"))
+    console.print(f"read by: {read['reader']}; coverage by {read['coverage']}", markup=False)
+    for clause in read["clauses"]:
+        served = f" → {clause['agent'] or 'not served'}" if "agent" in clause else ""
+        console.print(f"  {_printable(clause['clause'])}{served}", markup=False)
     reviews: dict[str, list[Review]] = defaultdict(list)
     for review in state.get("reviews", []):
         reviews[review.stage].append(review)
@@ -65,7 +70,7 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         if key == "blueprint" and value is not None:
             for pair in value.reviews:  # which work is reviewed, and why
                 who = f"{pair.approver} (a person)" if value.agent(pair.approver).kind == "human" else pair.approver
-                why = "".join(ch for ch in pair.reason if ch.isprintable())
+                why = _printable(pair.reason)
                 console.print(f"  {pair.worker} approved by {who}{': ' + why if why else ''}", markup=False)
     calls: list[ModelCall] = state.get("calls", [])
     if calls:
@@ -84,6 +89,25 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
                 f"{sum(c.load_s for c in role_calls):.2f}",
             )
         console.print(usage)
+
+
+def reading(request: str, blueprint: Any = None) -> dict[str, Any]:
+    """How the request was read (the parser, or the splitter and why), its clauses, and which agent
+    of `blueprint` serves each (None when none does; no agent key before there is a blueprint)."""
+    from autogenesis.coverage import method, served
+    from autogenesis.parse import reader
+    from autogenesis.text import request_clauses
+
+    clauses = request_clauses(request)
+    if blueprint is None:
+        found: list[dict[str, Any]] = [{"clause": clause} for clause in clauses]
+    else:
+        found = [{"clause": s.clause, "agent": s.agent, "similarity": s.similarity} for s in served(clauses, blueprint)]
+    return {"reader": reader(request), "coverage": method(), "clauses": found}
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 def _summary(key: str, value: Any) -> str:

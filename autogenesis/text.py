@@ -104,9 +104,9 @@ def _pieces(request: str) -> list[tuple[str, int]]:
     heads: list[str] = []
     several = len(reading.sentences) > 1
     for k, (s, e) in enumerate(reading.sentences):
-        lead = _LEADING[lang].match(text, s, e)
+        lead = _LEADING.get(lang, _LEADING["en"]).match(text, s, e)
         body = lead.end() if lead else s
-        relative = _RELATIVE[lang].search(text, body, e)
+        relative = _RELATIVE.get(lang, _RELATIVE["en"]).search(text, body, e)
         if relative:
             heads.append(text[body : relative.start()])
             body = relative.end()
@@ -121,7 +121,7 @@ def _pieces(request: str) -> list[tuple[str, int]]:
             body = verb
         else:
             heads.append(text[body:e])
-        for a, b in _choices_whole(text, _spans(text, body, e, _SEPARATORS[lang])):
+        for a, b in _choices_whole(text, _spans(text, body, e, _SEPARATORS.get(lang, _SEPARATORS["en"]))):
             piece = _job(text[a:b])
             group += 1
             alternatives = _spans(text, a, a + len(piece), _ALTERNATIVES) if CHOICE.search(piece) else [(a, b)]
@@ -287,8 +287,8 @@ class Approval:
 
 
 def _subject(text: str, start: int, end: int, after: str = "") -> str:
-    before = re.split(r"[,;.]|\band\b|\bet\b", text[:start])[-1]
-    before = _DANGLING.sub("", " " + before).strip()
+    before = _DANGLING.sub("", " " + text[:start]).strip()
+    before = re.split(r"[,;.]|\b(?:and|et|that|which|qui)\b", before)[-1].strip()
     return " ".join(part for part in (before, "" if _PRONOUNS.match(after) else after.strip()) if part)
 
 

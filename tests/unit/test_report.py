@@ -94,3 +94,33 @@ def test_show_says_which_work_is_reviewed_by_whom_and_why() -> None:
         'triage approved by triage_reviewer: it acts outside the system ([31m"sends")',
         'reply approved by senior_reviewer (a person): the request says "x"',
     ]
+
+
+def test_show_says_who_read_the_request_and_which_agent_serves_each_clause() -> None:
+    from autogenesis.blueprint.build import blueprint_from_draft
+    from autogenesis.drafts import AgentDraft, BlueprintDraft
+    from autogenesis.state import Specification
+
+    request = "un assistant qui lit les courriels, résume chaque fil et rédige une réponse"
+    spec = Specification(goal="Courriels", capabilities=("lit les courriels", "résume chaque fil"))
+    agents = [
+        AgentDraft(name="lit_courriels", role="lit les courriels"),
+        AgentDraft(name="resume", role="résume chaque fil"),
+    ]
+    blueprint = blueprint_from_draft(BlueprintDraft(name="courriels", agents=agents), spec)
+    record = RunRecord(thread_id="t1", request=request, status="running", model="scripted")
+    lines = _render(record, {"request": request, "blueprint": blueprint})
+    at = lines.index("read by: spaCy fr_core_news_sm 3.8.0; coverage by words and meaning (all-MiniLM-L6-v2)")
+    assert lines[at + 1 : at + 4] == [
+        "lit les courriels → lit_courriels",
+        "résume chaque fil → resume",
+        "rédige une réponse → not served",
+    ]
+    # Before a design, the clauses alone; a language with no parser says so.
+    request = "ein Assistent, der die E-Mails liest und eine Antwort schreibt"
+    lines = _render(RunRecord(thread_id="t2", request=request, status="running", model="scripted"), {})
+    at = lines.index(
+        "read by: punctuation splitter (no de parser installed); coverage by words and meaning (all-MiniLM-L6-v2)"
+    )
+    # The splitter knows English and French separators only: German is cut at its commas.
+    assert lines[at + 1 : at + 3] == ["ein Assistent", "der die E-Mails liest und eine Antwort schreibt"]
