@@ -47,6 +47,16 @@ def _work(*keys: str) -> Callable[[GenesisState], str]:
     return render
 
 
+def _with_agents(work: Callable[[GenesisState], str]) -> Callable[[GenesisState], str]:
+    """`work` after the system's agents and their roles: what the approver's reasons cite clauses of."""
+
+    def render(state: GenesisState) -> str:
+        agents = "; ".join(f"{a.slug} ({a.role})" for a in state["blueprint"].agents)
+        return f"system agents: {agents}\n{work(state)}"
+
+    return render
+
+
 def _project_summary(state: GenesisState) -> str:
     files = state["project"].files
     return "files:\n" + "\n".join(f"- {path} ({len(text.splitlines())} lines)" for path, text in sorted(files.items()))
@@ -194,12 +204,12 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
         model=model,
         tail="write_prompt",
     )
-    loop("generate", code_problems, _project_summary, "integrate")
-    loop("integrate", test_problems, _report_summary, "optimize", retry="design")
-    loop("optimize", metric_problems, _metrics_summary, "document")
-    loop("document", doc_problems, _work("documentation"), "deploy")
+    loop("generate", code_problems, _with_agents(_project_summary), "integrate")
+    loop("integrate", test_problems, _with_agents(_report_summary), "optimize", retry="design")
+    loop("optimize", metric_problems, _with_agents(_metrics_summary), "document")
+    loop("document", doc_problems, _with_agents(_work("documentation")), "deploy")
     builder.add_edge("deploy", "feedback")
-    loop("feedback", feedback_problems, _work("feedback"), (after_feedback, ["iterate", "finish"]))
+    loop("feedback", feedback_problems, _with_agents(_work("feedback")), (after_feedback, ["iterate", "finish"]))
     builder.add_edge("iterate", "design")
     builder.add_edge("escalate", END)
     builder.add_edge("finish", END)

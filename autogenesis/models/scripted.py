@@ -149,7 +149,7 @@ class Script:
                 left = self._rejects[role]
                 if left is None or left > 0:
                     self._rejects[role] = None if left is None else left - 1
-                    return Verdict(approved=False, reasons=[f"scripted rejection of {role.removeprefix('review:')}"])
+                    return _reject(prompt)
         if not self._defaults or role in self._exact_roles:
             raise UnexpectedCall(f"no scripted response left for role {role!r}")
         responder = DEFAULT_RESPONDERS.get(role.split(":")[0])
@@ -388,7 +388,15 @@ def _feedback(prompt: Prompt) -> FeedbackDraft:
 
 
 def _approve(prompt: Prompt) -> Verdict:
-    return Verdict(approved=True, reasons=["meets the stage's criteria"])
+    """Approval, citing each clause the approver was asked about as covered."""
+    return Verdict(approved=True, reasons=[f"covers '{c}'" for c in prompt.data.get("clauses", ())])
+
+
+def _reject(prompt: Prompt) -> Verdict:
+    """A scripted rejection: of the first clause the approver was asked about, else of the stage's work."""
+    clauses = prompt.data.get("clauses", ())
+    reason = f"weak on '{clauses[0]}'" if clauses else f"scripted rejection of {prompt.role.removeprefix('review:')}"
+    return Verdict(approved=False, reasons=[reason])
 
 
 DEFAULT_RESPONDERS: dict[str, Responder] = {

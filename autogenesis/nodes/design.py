@@ -14,7 +14,7 @@ from autogenesis.blueprint.tools import add_tools
 from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.coverage import unserved
-from autogenesis.drafts import BlueprintDraft
+from autogenesis.drafts import AgentDraft, BlueprintDraft
 from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
@@ -27,7 +27,7 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     feedback = rejection_feedback(state)
     if not feedback and state.get("iteration", 0) and "feedback" in state:
         feedback = state["feedback"].improvements
-    draft = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
+    draft = one_agent_per_role(generate(model, BlueprintDraft, prompts.render(state["spec"], feedback)))
     chain = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
     # The request's words, not the model, decide the shape: jobs it says run "in parallel"
     # become branches that join, "either ... or ..." a router's routes, a job done "for each"
@@ -38,6 +38,24 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     shaped = add_each(add_routes(add_fan_out(chain, request), request), request)
     blueprint = add_tools(add_proposed_shape(shaped, draft))
     return {"blueprint": blueprint, **next_attempt(state, "design")}
+
+
+def one_agent_per_role(draft: BlueprintDraft) -> BlueprintDraft:
+    """`draft` with each role done by its first agent: a model choosing the same capability twice
+    (small ones repeat the last choice) means one agent. What ran after a dropped agent runs after
+    the one kept."""
+    kept: dict[str, AgentDraft] = {}
+    renamed: dict[str, str] = {}
+    for agent in draft.agents:
+        first = kept.setdefault(agent.role, agent)
+        if first is not agent:
+            renamed[agent.name] = first.name
+    agents = [
+        a.model_copy(update={"after": renamed.get(a.after, a.after)}) if a.after in renamed else a
+        for a in kept.values()
+    ]
+    agents = [a.model_copy(update={"after": ""}) if a.after == a.name else a for a in agents]
+    return draft.model_copy(update={"agents": agents})
 
 
 def design_problems(state: GenesisState) -> list[str]:

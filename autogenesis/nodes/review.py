@@ -15,6 +15,7 @@ from autogenesis.models.chat import CopiedAnswer, generate
 from autogenesis.nodes._common import attempt
 from autogenesis.prompts import review as prompts
 from autogenesis.state import Event, GenesisState, Review, Stage
+from autogenesis.text import request_clauses, stems
 
 Checks = Callable[[GenesisState], list[str]]
 Work = Callable[[GenesisState], str]
@@ -49,7 +50,9 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Bas
         if prompt is None or prompt.attempt != number or prompt.blueprint_version != blueprint.version:
             continue
         work = f"Agent: {agent.slug}\nRole: {agent.role}\nSystem prompt:\n{prompt.system_prompt}"
-        verdict = judge(model, prompts.render("design_prompts", state["request"], work), "design_prompts", number)
+        about = tuple(c for c in request_clauses(state["request"]) if stems(c) & stems(agent.role)) or None
+        asked = prompts.render("design_prompts", state["request"], work, about=about)
+        verdict = judge(model, asked, "design_prompts", number)
         if not verdict.approved:
             rejected.append(agent.slug)
             reasons += [f"{agent.slug}: {reason}" for reason in verdict.reasons] or [f"{agent.slug}: rejected"]
@@ -67,16 +70,41 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Bas
 def judge(model: BaseChatModel, prompt: Prompt, stage: Stage, number: int) -> Review:
     """The model's verdict on work that passed the checks.
 
-    A verdict that copies a worked example or a checker's message on every attempt is no
-    judgment, whichever way it goes: the work is not approved (a copied approval never passes
-    anything), and the reason says so.
+    Its reasons cite the request's clauses (`prompts.review.reasons_offered`): one the work
+    covers, misses, or is weak on. A rejection must name a fault, and "misses" is checked: the
+    work that states every word of the clause does not miss it. A rejection that names no fault
+    (it cites nothing, or only what the work covers) or whose every "misses" the work refutes is
+    recorded, and the checks' pass stands ("weak on"
+    is a judgment no check can refute: it stands). A verdict that copies a worked example on
+    every attempt is no judgment, whichever way it goes: the work is not approved (a copied
+    approval never passes anything).
     """
     try:
         verdict = generate(model, Verdict, prompt)
     except CopiedAnswer as exc:
         reason = f"the model gave no judgment of its own ({exc}); the work is not approved on a copy"
         return Review(stage=stage, approved=False, reasons=(reason,), attempt=number, reviewer="checks")
+    if not verdict.approved and all(_refuted(reason, prompt) for reason in verdict.reasons):
+        cited = "; ".join(verdict.reasons) or "no clause"
+        return Review(
+            stage=stage,
+            approved=True,
+            reasons=(f"the model's rejection cited {cited}, which the work states; the checks passed",),
+            attempt=number,
+            reviewer="checks",
+        )
     return Review(stage=stage, approved=verdict.approved, reasons=tuple(verdict.reasons), attempt=number)
+
+
+def _refuted(reason: str, prompt: Prompt) -> bool:
+    """Whether a rejection's reason finds no fault: it says the work covers a clause, or misses a
+    clause whose every content word the work states."""
+    for clause in prompt.data.get("clauses", ()):
+        if reason == prompts.COVERS.format(clause):
+            return True
+        if reason == prompts.MISSES.format(clause):
+            return stems(clause) <= stems(str(prompt.data.get("work", "")))
+    return False
 
 
 def verdict_event(review: Review) -> Event:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from autogenesis.drafts import Verdict
 from autogenesis.models.base import Example, Prompt
+from autogenesis.text import request_clauses
 
 TASK = (
     "You are the approver of the {stage} stage of a pipeline that builds multi-agent systems. Approve the "
-    "work below if it serves the request and meets the criteria; otherwise reject it and give short, "
-    "concrete reasons the worker can act on."
+    "work below if it serves the request and meets the criteria; otherwise reject it. Each reason names a "
+    "clause of the request: one the work covers, one it misses, or one it is weak on."
 )
 
 CRITERIA = {
@@ -25,21 +26,37 @@ CRITERIA = {
 
 EXAMPLES = (
     Example(
-        input="Request: a newsletter service\nWork:\nagents: collector, summariser, editor",
-        output=Verdict(approved=True, reasons=["covers collecting, summarising and assembling"]),
+        input="Request: a newsletter service that collects articles and summarises each one\nWork:\n"
+        "agents: collect_articles, summarise_each_one",
+        output=Verdict(approved=True, reasons=["covers 'collects articles'", "covers 'summarises each one'"]),
     ),
     Example(
-        input="Request: a recruiting assistant that screens CVs and schedules interviews\nWork:\nagents: screener",
-        output=Verdict(approved=False, reasons=["no agent schedules interviews"]),
+        input="Request: a recruiting assistant that screens CVs and schedules interviews\nWork:\nagents: screen_cvs",
+        output=Verdict(approved=False, reasons=["misses 'schedules interviews'"]),
     ),
 )
 
+COVERS = "covers '{}'"
+MISSES = "misses '{}'"
+WEAK = "weak on '{}'"
 
-def render(stage: str, request: str, work: str, criteria: str | None = None) -> Prompt:
+
+def reasons_offered(clauses: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The reasons a verdict may give: for each clause, that the work covers it, misses it, or
+    covers it poorly."""
+    return tuple(reason.format(c) for reason in (COVERS, MISSES, WEAK) for c in clauses)
+
+
+def render(
+    stage: str, request: str, work: str, criteria: str | None = None, about: tuple[str, ...] | None = None
+) -> Prompt:
+    """The approver's prompt; its verdict may cite only the clauses `about` (default: all the request's)."""
+    clauses = about or tuple(request_clauses(request))
     return Prompt(
         role=f"review:{stage}",
         task=TASK.format(stage=stage) + f"\nCriteria: {criteria or CRITERIA[stage]}.",
         input=f"Request: {request}\nWork:\n{work}",
         examples=EXAMPLES,
-        data={"stage": stage, "request": request, "work": work},
+        data={"stage": stage, "request": request, "work": work, "clauses": clauses},
+        choices={"reasons": reasons_offered(clauses)},
     )

@@ -236,16 +236,36 @@ def test_a_verdict_copied_from_the_worked_example_on_every_attempt_approves_noth
     model.assert_consumed()
 
 
-def test_a_rejection_grounded_in_the_work_counts(tmp_path: Path) -> None:
+def test_a_verdict_cites_the_request_s_clauses_and_a_grounded_rejection_counts(tmp_path: Path) -> None:
     from autogenesis.drafts import Verdict
 
-    grounded = Verdict(approved=False, reasons=["no agent drafts the replies"])  # 'drafts', 'replies': the request's
-    model = ScriptedChatModel(responses={"review:design": [grounded, Verdict(approved=True)]})
+    # A reason naming no clause of the request is not among those offered: re-asked.
+    vague = Verdict(approved=False, reasons=["no agent drafts the replies"])
+    weak = Verdict(approved=False, reasons=["weak on 'drafts replies'"])
+    model = ScriptedChatModel(responses={"review:design": [vague, weak, Verdict(approved=True)]})
     _, out = run(model, tmp_path)
     assert out["status"] == "approved"
-    assert [(r.approved, r.reviewer) for r in out["reviews"] if r.stage == "design"] == [
-        (False, "model"),
-        (True, "model"),
+    assert [(r.approved, r.reviewer, r.reasons) for r in out["reviews"] if r.stage == "design"] == [
+        (False, "model", ("weak on 'drafts replies'",)),
+        (True, "model", ()),
+    ]
+    assert [c.attempts for c in out["calls"] if c.role == "review:design"] == [2, 1]
+    model.assert_consumed()
+
+
+def test_a_rejection_saying_the_work_misses_a_clause_it_states_is_refuted_by_the_work(tmp_path: Path) -> None:
+    from autogenesis.drafts import Verdict
+
+    false_claim = Verdict(approved=False, reasons=["misses 'drafts replies'"])  # the design has drafts_replies
+    model = ScriptedChatModel(responses={"review:design": [false_claim]})
+    _, out = run(model, tmp_path)
+    assert out["status"] == "approved"
+    assert [(r.approved, r.reviewer, r.reasons) for r in out["reviews"] if r.stage == "design"] == [
+        (
+            True,
+            "checks",
+            ("the model's rejection cited misses 'drafts replies', which the work states; the checks passed",),
+        ),
     ]
     model.assert_consumed()
 

@@ -218,7 +218,7 @@ def test_escalation_exits_3_with_the_reason(tmp_path: Path) -> None:
     )
     assert proc.returncode == 3, proc.stderr
     assert "escalated:design thread esc" in proc.stderr
-    assert "why: 2 attempts rejected; last reasons: scripted rejection of design" in proc.stderr
+    assert "why: 2 attempts rejected; last reasons: weak on 'triages tickets'" in proc.stderr
     assert show_json(db, "esc")["run"]["status"] == "escalated:design"
 
 

@@ -105,16 +105,16 @@ def test_every_verdict_line_on_screen_names_its_stage(tmp_path: Path) -> None:
     verdicts = [f"  {'✓' if ' approved' in e['detail'] else '✗'} {e['node']}: {e['detail']}" for e in events]
     on_screen = [line for line in lines if ": attempt " in line]
     assert on_screen == [v for v, e in zip(verdicts, events, strict=True) if e["kind"] == "verdict"]
-    reason = "2 attempts rejected; last reasons: scripted rejection of design"
+    reason = "2 attempts rejected; last reasons: weak on 'triages tickets'"
     assert [re.sub(r"\d+\.\d\ds", "N.NNs", line) for line in lines] == [
         "building thread tty with model scripted:reject=design",
         "  • intake N.NNs",
         "  • understand N.NNs",
         "  ✓ review_understand: attempt 1 approved",
         "  • design N.NNs",
-        "  ✗ review_design: attempt 1 rejected: scripted rejection of design",
+        "  ✗ review_design: attempt 1 rejected: weak on 'triages tickets'",
         "  • design N.NNs",
-        "  ✗ review_design: attempt 2 rejected: scripted rejection of design",
+        "  ✗ review_design: attempt 2 rejected: weak on 'triages tickets'",
         "  • escalate N.NNs",
         f"  ■ escalated:design: {reason}",
         "escalated:design thread tty",

@@ -81,3 +81,23 @@ def test_a_requested_approver_missing_from_the_blueprint_is_rejected() -> None:
     ]
     by_the_person = add_approvers(bare, {}, max_retries=2, people={"update": "senior reviewer"})
     assert hierarchy_problems(GenesisState(request=request, spec=spec, blueprint=by_the_person)) == []
+
+
+def test_a_capability_chosen_twice_is_one_agent() -> None:
+    from autogenesis.nodes.design import one_agent_per_role
+
+    draft = BlueprintDraft(
+        name="helpdesk",
+        agents=[
+            AgentDraft(name="triages_tickets", role="triages tickets"),
+            AgentDraft(name="drafts_replies", role="drafts replies", after="triages_tickets"),
+            AgentDraft(name="drafts_replies", role="drafts replies", after="drafts_replies"),
+            AgentDraft(name="sends", role="drafts replies", after="drafts_replies"),
+            AgentDraft(name="closes", role="closes tickets", after="sends"),
+        ],
+    )
+    assert [(a.name, a.role, a.after) for a in one_agent_per_role(draft).agents] == [
+        ("triages_tickets", "triages tickets", ""),
+        ("drafts_replies", "drafts replies", "triages_tickets"),
+        ("closes", "closes tickets", "drafts_replies"),
+    ]
