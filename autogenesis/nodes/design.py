@@ -18,8 +18,8 @@ from autogenesis.drafts import AgentDraft, BlueprintDraft
 from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
-from autogenesis.state import GenesisState
-from autogenesis.text import stems
+from autogenesis.state import GenesisState, Specification
+from autogenesis.text import agent_names, stems
 
 
 def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
@@ -27,7 +27,8 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     feedback = rejection_feedback(state)
     if not feedback and state.get("iteration", 0) and "feedback" in state:
         feedback = state["feedback"].improvements
-    draft = one_agent_per_role(generate(model, BlueprintDraft, prompts.render(state["spec"], feedback)))
+    proposed = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
+    draft = every_capability(one_agent_per_role(proposed), state["spec"])
     chain = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
     # The request's words, not the model, decide the shape: jobs it says run "in parallel"
     # become branches that join, "either ... or ..." a router's routes, a job done "for each"
@@ -55,6 +56,25 @@ def one_agent_per_role(draft: BlueprintDraft) -> BlueprintDraft:
         for a in kept.values()
     ]
     agents = [a.model_copy(update={"after": ""}) if a.after == a.name else a for a in agents]
+    return draft.model_copy(update={"agents": agents})
+
+
+def every_capability(draft: BlueprintDraft, spec: Specification) -> BlueprintDraft:
+    """One agent per capability of `spec`, in the specification's order (the request's): the
+    model's agent where it chose that capability (its kind, and what it runs after), else one
+    read from the capability; each named for its capability. The set of jobs is the request's,
+    never the model's: a small model stops after a job or two."""
+    names = dict(zip(spec.capabilities, agent_names(spec.capabilities), strict=True))
+    chosen = {a.role: a for a in draft.agents if a.role in names}
+    grounded = {a.name: names[a.role] for a in chosen.values()}  # the model's name -> its capability's
+    agents = []
+    for capability, name in names.items():
+        agent = chosen.get(capability)
+        if agent is None:
+            agents.append(AgentDraft(name=name, role=capability))
+        else:
+            after = grounded.get(agent.after, "")
+            agents.append(agent.model_copy(update={"name": name, "after": "" if after == name else after}))
     return draft.model_copy(update={"agents": agents})
 
 

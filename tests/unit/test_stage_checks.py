@@ -101,3 +101,21 @@ def test_a_capability_chosen_twice_is_one_agent() -> None:
         ("drafts_replies", "drafts replies", "triages_tickets"),
         ("closes", "closes tickets", "drafts_replies"),
     ]
+
+
+def test_the_design_has_every_capability_in_the_request_s_order_and_keeps_the_model_s_choices() -> None:
+    from autogenesis.nodes.design import every_capability
+
+    spec = Specification(goal="Help", capabilities=("triages tickets", "drafts replies", "closes tickets"))
+    chose = BlueprintDraft(
+        name="help",
+        agents=[
+            AgentDraft(name="closes_tickets", role="closes tickets", kind="gate", after="triages_tickets"),
+            AgentDraft(name="triages_tickets", role="triages tickets", kind="router"),
+        ],
+    )
+    assert [(a.name, a.role, a.kind, a.after) for a in every_capability(chose, spec).agents] == [
+        ("triages_tickets", "triages tickets", "router", ""),
+        ("drafts_replies", "drafts replies", "worker", ""),
+        ("closes_tickets", "closes tickets", "gate", "triages_tickets"),
+    ]
