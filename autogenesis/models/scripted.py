@@ -389,7 +389,7 @@ def _feedback(prompt: Prompt) -> FeedbackDraft:
 
 def _approve(prompt: Prompt) -> Verdict:
     """Approval, citing each clause the approver was asked about as covered."""
-    return Verdict(approved=True, reasons=[f"covers '{c}'" for c in prompt.data.get("clauses", ())])
+    return Verdict(approved=True, reasons=[f"covers '{c}'" for c in prompt.data.get("clauses", ())][:8])
 
 
 def _reject(prompt: Prompt) -> Verdict:
