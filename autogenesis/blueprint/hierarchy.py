@@ -137,11 +137,11 @@ def add_approvers(
         person = people.get(worker.slug)
         if person:
             approver = unique(slugify(person, fallback="approver"), taken)
-            role = f"A person, the {person}, approves or sends back the work of {worker.slug}."
+            role = f"A person, the {person}, approves or sends back the work of {worker.slug}: {worker.role}."
         else:
             stem = worker.slug[: MAX_NAME_CHARS - len(_REVIEWER_SUFFIX)].rstrip("_")
             approver = unique(f"{stem}{_REVIEWER_SUFFIX}", taken)
-            role = f"Approves or sends back the work of {worker.slug}."
+            role = f"Approves or sends back the work of {worker.slug}: {worker.role}."
         taken.add(approver)
         checks = criteria.get(worker.slug) or default_criteria(worker)
         agents.insert(

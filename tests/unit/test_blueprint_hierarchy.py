@@ -26,7 +26,7 @@ def test_add_approvers_rewires_edges() -> None:
     assert [a.slug for a in bp.agents] == ["triage", "triage_reviewer", "reply", "reply_reviewer"]
     assert bp.agent("triage_reviewer") == AgentSpec(
         slug="triage_reviewer",
-        role="Approves or sends back the work of triage.",
+        role="Approves or sends back the work of triage: Sort incoming tickets.",
         instructions="Tickets get one label each.",
         reads=("triage_output",),
         writes=(),
@@ -97,7 +97,7 @@ def test_the_approved_work_goes_to_the_matching_worker_or_else_the_last() -> Non
         ("notify_reviewer", "llm"),
     ]
     assert gated.agent("senior_reviewer").role == (
-        "A person, the senior reviewer, approves or sends back the work of draft_update."
+        "A person, the senior reviewer, approves or sends back the work of draft_update: Drafts a status update."
     )
     assert gated.review_of("draft_update") == ReviewPair(
         worker="draft_update",
