@@ -357,14 +357,16 @@ def _design(prompt: Prompt) -> BlueprintDraft:
 def _prompt(prompt: Prompt) -> PromptDraft:
     agent = prompt.data["agent"]
     return PromptDraft(
-        system_prompt=f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {agent.role}. "
+        system_prompt=f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {agent.role.rstrip('.')}. "
         "Read the state you are given, do only your job, and answer with your result alone."
     )
 
 
 def _criteria(prompt: Prompt) -> CriteriaDraft:
     agent = prompt.data["agent"]
-    return CriteriaDraft(criteria=f"The output does what was asked: {agent.role}; it is complete and on topic.")
+    return CriteriaDraft(
+        criteria=f"The output does what was asked: {agent.role.rstrip('.')}; it is complete and on topic."
+    )
 
 
 def _tuning(prompt: Prompt) -> TuningDraft:
