@@ -15,6 +15,7 @@ from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import hierarchy as prompts
 from autogenesis.state import GenesisState
+from autogenesis.text import stems
 
 
 def hierarchy(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
@@ -46,6 +47,12 @@ def hierarchy_problems(state: GenesisState) -> list[str]:
     """Approvals the request or the risk calls for that are missing, and whatever else the verifier finds."""
     blueprint = state["blueprint"]
     problems = []
+    for reviewed in blueprint.reviews:
+        worker = blueprint.agent(reviewed.worker)
+        if reviewed.criteria and not stems(reviewed.criteria) & stems(f"{state['request']} {worker.role}"):
+            problems.append(
+                f"the criteria for {reviewed.worker!r} ({reviewed.criteria}) are about nothing the request mentions"
+            )
     for slug, needed in approvers_needed(blueprint, state["request"]).items():
         pair = blueprint.review_of(slug)
         if pair is None:

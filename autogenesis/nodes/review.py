@@ -49,6 +49,11 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Bas
         prompt = written.get(agent.slug)
         if prompt is None or prompt.attempt != number or prompt.blueprint_version != blueprint.version:
             continue
+        topic = stems(f"{state['request']} {agent.slug.replace('_', ' ')} {agent.role}")
+        if not stems(prompt.system_prompt) & topic:  # checked before any model sees it
+            rejected.append(agent.slug)
+            reasons.append(f"{agent.slug}: the prompt is about nothing the request or the agent's role mentions")
+            continue
         work = f"Agent: {agent.slug}\nRole: {agent.role}\nSystem prompt:\n{prompt.system_prompt}"
         about = tuple(c for c in request_clauses(state["request"]) if stems(c) & stems(agent.role)) or None
         asked = prompts.render("design_prompts", state["request"], work, about=about)

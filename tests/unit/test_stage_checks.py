@@ -119,3 +119,41 @@ def test_the_design_has_every_capability_in_the_request_s_order_and_keeps_the_mo
         ("drafts_replies", "drafts replies", "worker", ""),
         ("closes_tickets", "closes tickets", "gate", "triages_tickets"),
     ]
+
+
+def test_criteria_about_something_the_request_does_not_mention_are_sent_back() -> None:
+    state = state_for(
+        AgentDraft(name="planner", role="Plans projects"), AgentDraft(name="tracker", role="Tracks progress")
+    )
+    copied = add_approvers(
+        state["blueprint"], {"tracker": "Each shortlisted candidate gets two or more interview slots."}, max_retries=2
+    )
+    assert hierarchy_problems(GenesisState(request=REQUEST, spec=SPEC, blueprint=copied)) == [
+        "the criteria for 'tracker' (Each shortlisted candidate gets two or more interview slots.) are about "
+        "nothing the request mentions"
+    ]
+
+
+def test_a_prompt_about_something_the_request_does_not_mention_is_sent_back_before_a_model_sees_it() -> None:
+    from autogenesis.models.scripted import ScriptedChatModel
+    from autogenesis.nodes.review import review_prompts
+    from autogenesis.state import AgentPrompt
+
+    state = state_for(AgentDraft(name="planner", role="Plans projects"))
+    prompts = {
+        "planner": AgentPrompt(agent="planner", system_prompt="You score each CV against the job description."),
+    }
+    model = ScriptedChatModel()
+    out = review_prompts(
+        GenesisState(**state, prompts=prompts, attempts={"design_prompts": 1}),
+        None,
+        model=model,  # type: ignore[arg-type]
+    )
+    [review] = out["reviews"]
+    assert (review.approved, review.reviewer, review.subjects, review.reasons) == (
+        False,
+        "model",
+        ("planner",),
+        ("planner: the prompt is about nothing the request or the agent's role mentions",),
+    )
+    assert model.calls == []  # no model was asked
