@@ -37,6 +37,9 @@ class Prompt:
     #: each agent) and the values grounded in the request it may take. The decoder's grammar
     #: offers only these; the answer is checked against them whatever the model.
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: What the answer's text must be about: every text in it shares a content word with this
+    #: ("adapts the content to learning outcomes"); empty: not checked.
+    about: str = ""
 
     def render(self) -> str:
         """The prompt as plain text: task, feedback on the last attempt, then the input."""

@@ -28,7 +28,7 @@ from autogenesis.models.base import Example, ModelError, Prompt, T, TransientMod
 from autogenesis.models.messages import prompt_messages
 from autogenesis.models.render import extract_json, grammar_schema, trim_to_schema
 from autogenesis.state import ModelCall
-from autogenesis.text import words
+from autogenesis.text import stems, words
 
 #: Retries after the first attempt when the answer does not validate.
 DEFAULT_RETRIES = 2
@@ -233,7 +233,7 @@ def _values(value: Any, path: list[str]) -> Iterator[Any]:
 
 
 class OffChoice(ValueError):
-    """An answer's field holds a value its prompt did not offer."""
+    """An answer's field holds a value its prompt did not offer, or a text about something else."""
 
 
 def _check_choices(answer: BaseModel, choices: Mapping[str, Sequence[str]]) -> None:
@@ -243,6 +243,19 @@ def _check_choices(answer: BaseModel, choices: Mapping[str, Sequence[str]]) -> N
         for value in _values(data, path.split(".")):
             if value not in allowed:
                 raise OffChoice(f"{path} is {value!r}, not one of {', '.join(map(repr, allowed))}")
+
+
+class OffTopic(OffChoice):
+    """A text of an answer is about nothing its input mentions."""
+
+
+def _check_about(answer: BaseModel, about: str) -> None:
+    """OffTopic when a text of `answer` shares no content word with `about` (when there is one)."""
+    if not about:
+        return
+    for said in _strings(answer.model_dump()):
+        if stems(said) and not stems(said) & stems(about):
+            raise OffTopic(f"text {said[:80]!r} is about nothing the input mentions ({about})")
 
 
 def _describe(error: Exception) -> str:
@@ -334,9 +347,11 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
             raise CopiedAnswer(f"{model_name(model)}'s {prompt.role} answer copied {copied!r} on every attempt")
         try:
             _check_choices(result, prompt.choices)
+            _check_about(result, prompt.about)
         except OffChoice as exc:
             errors.append(str(exc))
-            feedback = f"Your answer's {exc}. Choose among the values offered."
+            advice = "Write about the input." if isinstance(exc, OffTopic) else "Choose among the values offered."
+            feedback = f"Your answer's {exc}. {advice}"
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
             off_choice = True
             continue

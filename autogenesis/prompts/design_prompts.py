@@ -40,4 +40,5 @@ def render(blueprint: Blueprint, agent: AgentSpec, feedback: tuple[str, ...] = (
         examples=EXAMPLES,
         feedback=feedback,
         data={"blueprint": blueprint, "agent": agent},
+        about=f"{agent.slug.replace('_', ' ')} {agent.role}",
     )

@@ -32,4 +32,5 @@ def render(agent: AgentSpec, feedback: tuple[str, ...] = ()) -> Prompt:
         examples=EXAMPLES,
         feedback=feedback,
         data={"agent": agent},
+        about=f"{agent.slug.replace('_', ' ')} {agent.role}",
     )

@@ -257,3 +257,20 @@ def test_a_design_s_grammar_offers_only_the_names_and_roles_the_specification_gr
     assert agent["role"]["enum"] == ["sells books", "ships them", "sells gift cards"]
     assert agent["after"]["enum"] == ["", "sells_books", "ships", "sells_gift_cards"]
     assert agent["kind"]["enum"] == ["worker", "router", "tool", "gate"]
+
+
+def test_a_criterion_about_something_else_is_re_asked_then_replaced_by_the_reading() -> None:
+    from autogenesis.blueprint.build import blueprint_from_draft
+    from autogenesis.prompts import hierarchy
+
+    spec = Specification(goal="Teach", capabilities=("adapts the content to learning outcomes",))
+    draft = BlueprintDraft(name="teach", agents=[AgentDraft(name="adapts_content", role=spec.capabilities[0])])
+    agent = blueprint_from_draft(draft, spec).agents[0]
+    # Not a copy of any example, but about another request's candidates.
+    elsewhere = CriteriaDraft(criteria="Each candidate gets a 30-day training program.").model_dump_json()
+    with collecting() as calls:
+        answer = generate(_fake(elsewhere, elsewhere), CriteriaDraft, hierarchy.render(agent), retries=1)
+    assert answer.criteria == (
+        "The output does what was asked: adapts the content to learning outcomes; it is complete and on topic."
+    )
+    assert [(c.attempts, c.copies, c.fallback) for c in calls] == [(2, 0, True)]
