@@ -19,7 +19,7 @@ from autogenesis.parse import fold
 from autogenesis.text import request_clauses, stems, words
 
 #: The cosine similarity from which a role means what a clause asks. Measured on
-#: `bench/requests.py`: a clause and the role written for it score 0.45–0.95; a clause and
+#: `bench/eval_set.py`: a clause and the role written for it score 0.45–0.95; a clause and
 #: the roles of other jobs of the same request score below 0.35 in all but a few pairs.
 SIMILAR = 0.45
 

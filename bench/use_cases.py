@@ -32,7 +32,7 @@ from autogenesis import Context, build_graph
 from autogenesis.blueprint.ir import Blueprint
 from autogenesis.coverage import SIMILAR, method, similarities
 from autogenesis.models import DEFAULT_MODEL, resolve_model
-from autogenesis.models.chat import copied_text
+from autogenesis.models.chat import copied_text, example_texts
 from autogenesis.prompts import all_examples
 from autogenesis.text import approvals_asked, request_clauses, stems, words
 from autogenesis.use_cases import PATTERN_REQUESTS, USE_CASES
@@ -73,22 +73,12 @@ def realised(approvals: list[tuple[str, bool]], blueprint: Blueprint) -> tuple[i
 def copies(state: dict[str, Any]) -> str | None:
     """Text of a worked example found in what was built (spec, blueprint, prompts, criteria), if any."""
     parts: list[Any] = [state.get("spec"), state.get("blueprint"), *state.get("prompts", {}).values()]
-    examples = [s for ex in all_examples() for s in _texts(ex.output.model_dump())]
+    examples = example_texts(all_examples())
     grounded = state.get("request", "")
     for part in parts:
         if part is not None and (found := copied_text(part, examples, grounded)) is not None:
             return found
     return None
-
-
-def _texts(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in _texts(v)]
-    return []
 
 
 def main() -> None:

@@ -213,9 +213,9 @@ def copied_text(answer: BaseModel, sources: Iterable[str], grounded: str = "") -
     return None
 
 
-def copied_from_examples(answer: BaseModel, examples: Sequence[Example], grounded: str = "") -> str | None:
-    """A text of `answer` copied from a worked example's answer (`copied_text`), if any."""
-    return copied_text(answer, (s for ex in examples for s in _strings(ex.output.model_dump())), grounded)
+def example_texts(examples: Iterable[Example]) -> list[str]:
+    """Every text of the worked examples' answers: what no answer may copy (`copied_text`)."""
+    return [s for ex in examples for s in _strings(ex.output.model_dump())]
 
 
 class CopiedAnswer(ModelError):
@@ -331,7 +331,7 @@ def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: 
             feedback = f"Your answer was not a valid {schema.__name__}: {errors[-1]}. Answer with valid JSON."
             attempt_prompt = dataclasses.replace(prompt, feedback=(*prompt.feedback, feedback))
             continue
-        sources = [*(s for ex in prompt.examples for s in _strings(ex.output.model_dump())), *prompt.feedback]
+        sources = [*example_texts(prompt.examples), *prompt.feedback]
         copied = copied_text(result, sources, grounded=prompt.input)
         if copied is not None and attempt <= retries:
             feedback = f'You copied "{copied}". Write your own answer for this input.'
