@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import signal
 import sys
 import tempfile
 import threading
@@ -12,7 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, TextIO, cast
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from pydantic import BaseModel
@@ -22,28 +25,69 @@ from rich.table import Table
 from rich.text import Text
 
 from autogenesis.checkpoints import (
+    MEMORY,
     Persistence,
     PersistenceError,
     PersistenceUnavailable,
     RunRegistry,
+    StorageFailure,
     open_persistence,
-    redact,
     resolve_db,
+    storage_failure,
 )
 from autogenesis.context import Context
 from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, model_setting, resolve_model
 from autogenesis.models.local import Preparation, watch_preparation
 from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.runner import Outcome, RunError, Runner, Token
+from autogenesis.secrets import redact
 from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
 from autogenesis.validation import InvalidRequest, validate_request
 
 EXIT_USAGE = 2
+#: sysexits EX_IOERR: the database is full, corrupt, or cannot be read or written.
+EXIT_STORAGE = 74
 #: sysexits EX_TEMPFAIL: the database is busy or went away; the same command may work later.
 EXIT_UNAVAILABLE = 75
+EXIT_CANCELLED = 130
+#: Signals that stop a run as Ctrl-C does: cancelled, resumable, with the resume command printed.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Masked:
+    """Standard output or error, with every secret masked (`autogenesis.secrets.redact`) in what is written.
+
+    The stream is looked up at each write, so a caller that swaps `sys.stdout` (a test runner) is obeyed.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    @property
+    def _stream(self) -> TextIO:
+        stream: TextIO = getattr(sys, self._name)
+        return stream
+
+    @property
+    def encoding(self) -> str:
+        return self._stream.encoding or "utf-8"
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+out = Console(file=cast(IO[str], _Masked("stdout")), highlight=False, soft_wrap=True)
+err = Console(file=cast(IO[str], _Masked("stderr")), highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -74,11 +118,19 @@ def _inspector(db: str | None) -> Iterator[Runner]:
 def _persistence(db: str | None) -> Iterator[Persistence]:
     try:
         with open_persistence(db) as persistence:
-            yield persistence
+            try:
+                yield persistence
+            except Exception as exc:
+                failure = storage_failure(exc, persistence.location)
+                if failure is None:
+                    raise
+                raise failure from None
     except PersistenceError as exc:
         fail(str(exc))
     except PersistenceUnavailable as exc:
         fail(str(exc), code=EXIT_UNAVAILABLE)
+    except StorageFailure as exc:
+        fail(str(exc), code=EXIT_STORAGE)
 
 
 class _Preparing:
@@ -338,14 +390,66 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     halt = outcome.state.get("halt")
     if halt is not None and status != "approved":
         err.print(f"why: {halt.detail}", markup=False)
-    db_flag = f" --db {redact(db)}" if db else ""
-    if halt is not None and halt.kind == "escalated" and halt.stage:
+    command = _resume_command(outcome.thread_id, db)
+    if command is not None and halt is not None and halt.kind == "escalated" and halt.stage:
         raised = f"{halt.stage}={outcome.state.get('attempts', {}).get(halt.stage, 0) + 1}"
-        command = f"autogenesis resume {outcome.thread_id}{db_flag} --max-retries {raised}"
-        err.print(f"continue with: {command}", markup=False)
-    elif outcome.exit_code in (1, 3, 130):
-        err.print(f"resume with: autogenesis resume {outcome.thread_id}{db_flag}", markup=False)
+        err.print(f"continue with: {command} --max-retries {raised}{_password_note(db)}", markup=False)
+    elif command is not None and outcome.exit_code in (1, 3, EXIT_CANCELLED):
+        err.print(f"resume with: {command}{_password_note(db)}", markup=False)
     sys.exit(outcome.exit_code)
+
+
+def _resume_command(thread_id: str, db: str | None) -> str | None:
+    """The command resuming `thread_id`, as it can be typed; None where nothing can resume (`--db memory`).
+
+    A database URL is shown without its password (see `_password_note`).
+    """
+    if resolve_db(db) == MEMORY:
+        return None
+    command = f"autogenesis resume {shlex.quote(thread_id)}"
+    # Without --db the same $AUTOGENESIS_DB or default database is found again.
+    return f"{command} --db {shlex.quote(_without_password(db.strip()))}" if db and db.strip() else command
+
+
+def _without_password(db: str) -> str:
+    if "://" not in db:
+        return db
+    try:
+        parts = urlsplit(db)
+        if parts.password is None and "password" not in parts.query.lower():
+            return db
+        query = "&".join(p for p in parts.query.split("&") if not p.lower().startswith("password="))
+        host = parts.netloc.rpartition("@")[2]
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return redact(db)
+
+
+def _password_note(db: str | None) -> str:
+    """Where the password left out of a printed URL goes: libpq reads `$PGPASSWORD` for a URL without one."""
+    return " (with the database password in $PGPASSWORD)" if db and _without_password(db.strip()) != db.strip() else ""
+
+
+def _storage_failed(exc: StorageFailure | PersistenceUnavailable, thread_id: str, db: str | None) -> NoReturn:
+    """The database failed under a run: why, and how to go on once fixed (nothing resumes from a corrupt file)."""
+    code = EXIT_UNAVAILABLE if isinstance(exc, PersistenceUnavailable) else EXIT_STORAGE
+    err.print(f"autogenesis: error: {exc}", markup=False)
+    command = None if isinstance(exc, StorageFailure) and exc.corrupt else _resume_command(thread_id, db)
+    if command is not None:
+        err.print(f"once that is fixed, resume with: {command}{_password_note(db)}", markup=False)
+    sys.exit(code)
+
+
+def _checked_thread_id(thread_id: str) -> str:
+    """`thread_id` as given on the command line; a usage error unless it is printable UTF-8 text."""
+    try:
+        thread_id.encode("utf-8")
+    except UnicodeEncodeError:
+        fail("the thread id is not valid UTF-8")
+    if not thread_id.strip() or not thread_id.isprintable():
+        fail(f"the thread id must be printable text, not {thread_id!r}")
+    return thread_id
 
 
 MODEL_HELP = (
@@ -367,11 +471,30 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console entry point: no traceback reaches the user; internal errors exit 1."""
+    """Console entry point: no traceback reaches the user; internal errors exit 1.
+
+    SIGTERM and SIGHUP stop the command as Ctrl-C does: a run under way ends `cancelled`,
+    resumable, with the command that resumes it printed; anything else exits 130.
+    """
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
-        cli(standalone_mode=True)
+        code = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:  # Click's form of a KeyboardInterrupt outside a run
+        fail("cancelled", code=EXIT_CANCELLED)
     except Exception as exc:
         fail(f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", code=1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stop(signum: int, frame: object) -> None:
+    # Once: a second signal must not cut short the wind-up that records the run as cancelled.
+    for other in STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
 
 
 @cli.command()
@@ -401,7 +524,7 @@ def build(
         context = Context(out_dir=_check_out_dir(out), max_iterations=max_iterations, **_parse_retries(max_retries))
     except ValueError as exc:
         fail(str(exc))
-    thread_id = thread_id or uuid.uuid4().hex[:12]
+    thread_id = uuid.uuid4().hex[:12] if thread_id is None else _checked_thread_id(thread_id)
     with _runner(db, model) as runner:
         try:
             runner.ensure_new(thread_id)
@@ -413,6 +536,8 @@ def build(
             outcome = runner.start(text, thread_id=thread_id, context=context, observer=progress)
         except (RunError, InvalidRequest) as exc:
             fail(str(exc))
+        except (StorageFailure, PersistenceUnavailable) as exc:
+            _storage_failed(exc, thread_id, db)
         finally:
             progress.stop()
         _report(outcome, db)
@@ -441,6 +566,7 @@ def resume(
     stream: bool,
 ) -> None:
     """Continue an interrupted run from its last checkpoint, or an escalated one with a higher cap."""
+    thread_id = _checked_thread_id(thread_id)
     caps = _parse_retries(max_retries) if max_retries else {}
     if max_iterations is not None:
         caps["max_iterations"] = max_iterations
@@ -452,6 +578,8 @@ def resume(
             fail(str(exc))
         except RunError as exc:
             fail(str(exc))
+        except (StorageFailure, PersistenceUnavailable) as exc:
+            _storage_failed(exc, thread_id, db)
         finally:
             progress.stop()
         _report(outcome, db)
@@ -473,7 +601,7 @@ def runs(db: str | None, as_json: bool) -> None:
     with _inspector(db) as runner:
         records = runner.runs()
     if as_json:
-        click.echo(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
+        click.echo(redact(json.dumps([r.model_dump(mode="json") for r in records], indent=2)))
         return
     table = Table("thread", "status", "updated", "request", box=None)
     for r in records:
@@ -487,6 +615,7 @@ def runs(db: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show(thread_id: str, db: str | None, as_json: bool) -> None:
     """Show a run stage by stage: attempts, verdicts, halt reason, deployment, model calls."""
+    thread_id = _checked_thread_id(thread_id)
     with _inspector(db) as runner:
         try:
             record, state = runner.state(thread_id)
@@ -503,7 +632,7 @@ def show(thread_id: str, db: str | None, as_json: bool) -> None:
             "reading": reading(state.get("request") or record.request, state.get("blueprint")),
             "state": _jsonable(state),
         }
-        click.echo(json.dumps(shown, indent=2))
+        click.echo(redact(json.dumps(shown, indent=2)))
         return
     render_run(out, record, state)
 

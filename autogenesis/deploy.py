@@ -107,7 +107,24 @@ def write_project(
     `previous` is the folder of the version this one follows: the user's edits there are carried
     over (`carry_user_edits`). A version this run already wrote with the same content is reused,
     so a deploy interrupted after its rename and run again does not make a second copy.
+    Raises DeployError when the folder cannot be written (no space, no permission...).
     """
+    try:
+        return _write_project(project, out_dir, run_id=run_id, previous=previous)
+    except DeployError:
+        raise
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise DeployError(f"cannot write the project to {where}: {exc.strerror or exc}") from exc
+
+
+def _write_project(
+    project: GeneratedProject,
+    out_dir: str | os.PathLike[str],
+    *,
+    run_id: str,
+    previous: str | os.PathLike[str] | None,
+) -> Deployment:
     safe_relative(project.name)
     base = Path(out_dir) / project.name
     base.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
@@ -20,12 +21,13 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.types import StreamMode
 
-from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry
+from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry, ThreadBusy, storage_failure
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
 from autogenesis.models.base import ModelConfigError, ModelError
 from autogenesis.models.chat import answer_text, model_name
+from autogenesis.secrets import redact
 from autogenesis.state import Halt, InputState
 from autogenesis.validation import validate_request
 
@@ -215,20 +217,21 @@ class Runner:
     ) -> Outcome:
         """Start a new build of `request` as thread `thread_id`."""
         request = validate_request(request)
-        self.ensure_new(thread_id)
         context = context or Context()
-        self.registry.put(
-            RunRecord(
-                thread_id=thread_id,
-                request=request,
-                status="running",
-                model=self.model_setting,
-                out=context.out_dir,
-                context=_context_dict(context),
-                pid=os.getpid(),
+        with self._driving(thread_id):
+            self.ensure_new(thread_id)
+            self.registry.put(
+                RunRecord(
+                    thread_id=thread_id,
+                    request=request,
+                    status="running",
+                    model=self.model_setting,
+                    out=context.out_dir,
+                    context=_context_dict(context),
+                    pid=os.getpid(),
+                )
             )
-        )
-        return self._drive(thread_id, InputState(request=request), context, observer or _Silent())
+            return self._drive(thread_id, InputState(request=request), context, observer or _Silent())
 
     def resume(
         self, thread_id: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
@@ -239,6 +242,10 @@ class Runner:
         `max_iterations`, as in `Context`); a run that escalated at a cap the new ones raise goes
         on from the rejection that ended it.
         """
+        with self._driving(thread_id):
+            return self._resume(thread_id, observer, caps)
+
+    def _resume(self, thread_id: str, observer: Observer | None, caps: Mapping[str, Any] | None) -> Outcome:
         record = self.registry.get(thread_id)
         if record is None:
             raise RunError(f"no run with thread id {thread_id!r}")
@@ -258,6 +265,17 @@ class Runner:
         )
         start_input = None if snapshot.values else InputState(request=record.request)
         return self._drive(thread_id, start_input, context, observer or _Silent())
+
+    @contextmanager
+    def _driving(self, thread_id: str) -> Iterator[None]:
+        """Hold `thread_id`'s lock while this process drives it; RunError when a live process does."""
+        try:
+            with self.persistence.locks.hold(thread_id):
+                yield
+        except ThreadBusy:
+            record = self.registry.get(thread_id)
+            pid = record.pid if record is not None and record.pid is not None else "unknown"
+            raise RunError(f"thread {thread_id!r} is running in process {pid}; wait for it or stop it first") from None
 
     def _reopen_escalation(self, config: RunnableConfig, context: Context) -> None:
         """Fork the thread from the rejection that escalated it, with `context`'s caps in state.
@@ -298,24 +316,34 @@ class Runner:
                     for node, update in chunk.items():
                         observer.finished(node, update or {})
             status = ""
-        except KeyboardInterrupt:
-            status, message = "cancelled", "interrupted by the user"
+        except KeyboardInterrupt as exc:
+            # Ctrl-C says nothing; the CLI's SIGTERM and SIGHUP handlers name their signal.
+            status, message = "cancelled", str(exc) or "interrupted by the user"
         except GraphRecursionError:
             status = f"loop_detected:{self._pending(config)}"
             message = f"the run took more than {config.get('recursion_limit')} steps"
         except (ModelError, ModelConfigError, DeployError) as exc:
             status, message = f"error:{self._pending(config)}", _one_line(exc)
         except Exception as exc:
+            failure = storage_failure(exc, self.persistence.location)
+            if failure is not None:  # the database failed: nothing more is written into it
+                raise failure from None
             # A bug of ours, not the model's: exit 1, and the message says so. The run stays resumable.
             status, message, internal = (
                 f"error:{self._pending(config)}",
                 f"internal error: {type(exc).__name__}: {_one_line(exc)}",
                 True,
             )
-        values = dict(self.app.get_state(config).values)
-        status = status or values.get("status", "running")
-        # Error and cancelled runs leave no halt in state (so they stay resumable): the record keeps why.
-        self.registry.update(thread_id, status=status, pid=None, detail=message)
+        try:
+            values = dict(self.app.get_state(config).values)
+            status = status or values.get("status", "running")
+            # Error and cancelled runs leave no halt in state (so they stay resumable): the record keeps why.
+            self.registry.update(thread_id, status=status, pid=None, detail=message)
+        except Exception as exc:
+            failure = storage_failure(exc, self.persistence.location)
+            if failure is None:
+                raise
+            raise failure from None
         return Outcome(thread_id, status, values, message, internal)
 
     def _pending(self, config: RunnableConfig) -> str:
@@ -335,20 +363,13 @@ class Runner:
         return record, dict(snapshot.values)
 
     def runs(self) -> list[RunRecord]:
-        """Every run, newest first, with a dead process's `running` shown as `interrupted`."""
-        return [_liveness(record) for record in self.registry.list()]
+        """Every run, newest first, with a `running` that no live process drives shown as `interrupted`."""
+        return [self._liveness(record) for record in self.registry.list()]
 
-
-def _liveness(record: RunRecord) -> RunRecord:
-    if record.status != "running" or record.pid is None:
-        return record
-    try:
-        os.kill(record.pid, 0)
-    except ProcessLookupError:
+    def _liveness(self, record: RunRecord) -> RunRecord:
+        if record.status != "running" or self.persistence.locks.busy(record.thread_id):
+            return record
         return record.model_copy(update={"status": "interrupted"})
-    except PermissionError:
-        pass
-    return record
 
 
 def _context_dict(context: Context) -> dict[str, Any]:
@@ -358,5 +379,5 @@ def _context_dict(context: Context) -> dict[str, Any]:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    text = redact(" ".join(str(exc).split()))
     return text[:500] or type(exc).__name__

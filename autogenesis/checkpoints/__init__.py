@@ -1,5 +1,6 @@
 """Checkpointers and stores (memory, SQLite, Postgres) and the run registry kept in the store."""
 
+from autogenesis.checkpoints.locks import ThreadBusy
 from autogenesis.checkpoints.persistence import (
     DB_ENV,
     HOME_ENV,
@@ -7,10 +8,12 @@ from autogenesis.checkpoints.persistence import (
     Persistence,
     PersistenceError,
     PersistenceUnavailable,
+    StorageFailure,
     default_db,
     open_persistence,
     redact,
     resolve_db,
+    storage_failure,
 )
 from autogenesis.checkpoints.registry import RUNS_NAMESPACE, RunRecord, RunRegistry
 
@@ -24,8 +27,11 @@ __all__ = [
     "PersistenceUnavailable",
     "RunRecord",
     "RunRegistry",
+    "StorageFailure",
+    "ThreadBusy",
     "default_db",
     "open_persistence",
     "redact",
     "resolve_db",
+    "storage_failure",
 ]

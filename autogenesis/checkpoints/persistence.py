@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
+from autogenesis.checkpoints.locks import AdvisoryLocks, FileLocks, NoLocks, ThreadLocks
 from autogenesis.checkpoints.serde import serializer
+from autogenesis.secrets import redact, register_secret
 
 DB_ENV = "AUTOGENESIS_DB"
 HOME_ENV = "AUTOGENESIS_HOME"
@@ -36,7 +38,6 @@ SETUP_LOCK_POLL_S = 0.02
 _SETUP_LOCK_KEY = 0x4147454E  # "AGEN"
 
 Kind = Literal["memory", "sqlite", "postgres"]
-_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*:([^@/?#]*)@")
 
 
 class PersistenceError(Exception):
@@ -53,6 +54,59 @@ class PersistenceUnavailable(Exception):
     """
 
 
+class StorageFailure(Exception):
+    """The database failed in use: it is full, corrupt, or cannot be read or written (an I/O error).
+
+    The message is one line and holds no password. A run it stopped resumes once the cause is
+    fixed (space freed, the file made writable), except from a corrupt database (`corrupt`).
+    """
+
+    def __init__(self, message: str, *, corrupt: bool = False) -> None:
+        super().__init__(message)
+        self.corrupt = corrupt
+
+
+_SQLITE_CORRUPT = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+_SQLITE_IO = (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM)
+
+
+def storage_failure(exc: BaseException, db: str) -> StorageFailure | PersistenceUnavailable | None:
+    """What a driver's error raised while `db` was in use means, or None when it is not the database's failure.
+
+    `StorageFailure` for a full, corrupt or unreadable database; `PersistenceUnavailable` for
+    one that is busy or went away (a lock held too long, a lost server connection).
+    """
+    where = redact(db)
+    if isinstance(exc, sqlite3.Error):
+        reason, code = _scrub(str(exc), db), (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return PersistenceUnavailable(f"the database {where} is busy: {reason}; try again")
+        if code == sqlite3.SQLITE_FULL:
+            return StorageFailure(f"the database {where} is full: {reason}")
+        if code in _SQLITE_CORRUPT:
+            return _corrupt(where, reason)
+        if code in _SQLITE_IO:
+            return StorageFailure(f"cannot read or write the database {where}: {reason}")
+        return None
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    reason = _scrub(str(exc), db)
+    if isinstance(exc, psycopg.errors.DiskFull):
+        return StorageFailure(f"the database {where} is full: {reason}")
+    if isinstance(exc, psycopg.errors.DataCorrupted | psycopg.errors.IndexCorrupted):
+        return _corrupt(where, reason)
+    if isinstance(exc, psycopg.OperationalError):
+        return PersistenceUnavailable(f"lost Postgres at {where}: {reason}; try again")
+    return None
+
+
+def _corrupt(where: str, reason: str) -> StorageFailure:
+    return StorageFailure(
+        f"the database {where} is corrupt: {reason}; restore it from a backup or use another --db", corrupt=True
+    )
+
+
 @dataclass(frozen=True)
 class Persistence:
     """An open checkpointer and store over the same database."""
@@ -61,6 +115,8 @@ class Persistence:
     store: BaseStore
     location: str
     kind: Kind
+    #: The lock each run holds on its thread while it drives it (see `autogenesis.checkpoints.locks`).
+    locks: ThreadLocks = field(default_factory=NoLocks)
 
 
 def default_db() -> str:
@@ -79,40 +135,21 @@ def resolve_db(db: str | None) -> str:
     return os.environ.get(DB_ENV, "").strip() or default_db()
 
 
-def redact(db: str) -> str:
-    """`db` safe to print: a URL's password becomes `***`."""
-    if "://" not in db:
-        return db
-    try:
-        parts = urlsplit(db)
-        password = parts.password
-    except ValueError:
-        return _strip_userinfo(db)
-    if not password:
-        return db
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-
-
-def _strip_userinfo(url: str) -> str:
-    password = _password(url)
-    return url if password is None else url.replace(f":{password}@", ":***@", 1)
+def _scrub(message: str, db: str) -> str:
+    """First line of `message`, with any secret in it (the password of `db` too) masked."""
+    register_secret(_password(db))
+    line = next((ln.strip() for ln in message.splitlines() if ln.strip()), "unknown error")
+    return redact(line)
 
 
 def _password(url: str) -> str | None:
-    match = _PASSWORD.match(url)
-    return match.group(1) if match else None
-
-
-def _scrub(message: str, db: str) -> str:
-    """First line of `message`, with `db` and any password in it masked."""
-    line = next((ln.strip() for ln in message.splitlines() if ln.strip()), "unknown error")
-    line = line.replace(db, redact(db))
-    password = _password(db)
-    if password:
-        line = line.replace(password, "***")
-    return line
+    """The password in a database URL, if it holds one."""
+    if "://" not in url:
+        return None
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def _check_ports(url: str, conninfo: Mapping[str, object]) -> None:
@@ -133,6 +170,7 @@ def open_persistence(db: str | None = None) -> Iterator[Persistence]:
     `PersistenceUnavailable` when it is busy or went away during setup (a retry may succeed).
     """
     target = resolve_db(db)
+    register_secret(_password(target))
     if target == MEMORY:
         yield Persistence(InMemorySaver(serde=serializer()), InMemoryStore(), MEMORY, "memory")
         return
@@ -174,18 +212,26 @@ def _open_sqlite(db: str) -> Iterator[Persistence]:
             store = ThreadedSqliteStore(conns[1])
             checkpointer.setup()
             store.setup()
-    except (sqlite3.Error, OSError, PersistenceUnavailable) as exc:
+            # A damaged page is found now, before a run writes anything into the file.
+            verdict = conns[0].execute("PRAGMA quick_check(1)").fetchone()[0]
+            if verdict != "ok":
+                raise _corrupt(str(path), _scrub(" ".join(verdict.split()), db))
+    except (sqlite3.Error, OSError, PersistenceUnavailable, StorageFailure) as exc:
         for conn in conns:
             conn.close()
-        if isinstance(exc, PersistenceUnavailable):
+        if isinstance(exc, PersistenceUnavailable | StorageFailure):
             raise
+        failure = storage_failure(exc, str(path))
+        if isinstance(failure, StorageFailure):
+            raise failure from None
         if _is_transient_sqlite_error(exc):
             raise PersistenceUnavailable(
                 f"SQLite database {path} is busy (another process holds it): {_scrub(str(exc), db)}; try again"
             ) from None
         raise PersistenceError(f"cannot use SQLite database {path}: {_scrub(str(exc), db)}") from None
     try:
-        yield Persistence(checkpointer, store, str(path), "sqlite")
+        locks: ThreadLocks = NoLocks() if in_memory else FileLocks(path.with_name(path.name + ".locks"))
+        yield Persistence(checkpointer, store, str(path), "sqlite", locks)
     finally:
         for conn in conns:
             conn.close()
@@ -283,6 +329,7 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
         conninfo = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.Error as exc:
         raise PersistenceError(f"malformed Postgres URL {location}: {_scrub(str(exc), url)}") from None
+    register_secret(str(conninfo.get("password") or ""))
     _check_ports(url, conninfo)
     with ExitStack() as stack:
         try:
@@ -331,4 +378,4 @@ def _open_postgres(url: str) -> Iterator[Persistence]:
         except psycopg.Error as exc:
             raise PersistenceError(f"cannot set up Postgres at {location}: {_scrub(str(exc), url)}") from None
         probe.close()
-        yield Persistence(checkpointer, store, location, "postgres")
+        yield Persistence(checkpointer, store, location, "postgres", AdvisoryLocks(url, CONNECT_TIMEOUT_S))

@@ -8,6 +8,8 @@ from typing import Any
 from langgraph.store.base import BaseStore
 from pydantic import BaseModel, Field
 
+from autogenesis.secrets import redact
+
 RUNS_NAMESPACE = ("autogenesis", "runs")
 _PAGE = 100
 
@@ -37,8 +39,9 @@ class RunRegistry:
         self._store = store
 
     def put(self, record: RunRecord) -> None:
-        """Insert or replace the record for `record.thread_id`."""
-        self._store.put(RUNS_NAMESPACE, record.thread_id, record.model_dump(mode="json"), index=False)
+        """Insert or replace the record for `record.thread_id`, with any secret in its text masked."""
+        masked = {name: redact(getattr(record, name)) for name in ("request", "model", "detail")}
+        self._store.put(RUNS_NAMESPACE, record.thread_id, {**record.model_dump(mode="json"), **masked}, index=False)
 
     def get(self, thread_id: str) -> RunRecord | None:
         """The record for `thread_id`, or None if there is none."""
