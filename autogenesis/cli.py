@@ -41,8 +41,8 @@ from autogenesis.models.local import Preparation, watch_preparation
 from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.runner import Outcome, RunError, Runner, Token
 from autogenesis.secrets import redact
-from autogenesis.state import MAX_REQUEST_CHARS, REVIEWED_STAGES
-from autogenesis.validation import InvalidRequest, validate_request
+from autogenesis.state import REVIEWED_STAGES
+from autogenesis.validation import InvalidRequest, read_request, validate_request
 
 EXIT_USAGE = 2
 #: sysexits EX_IOERR: the database is full, corrupt, or cannot be read or written.
@@ -349,6 +349,8 @@ def _parse_retries(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _check_out_dir(path: str) -> str:
+    if not path.strip():  # Path("") is the current folder
+        fail("--out is empty: name the folder deployed projects are written to")
     target = Path(path).expanduser()
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -360,14 +362,8 @@ def _check_out_dir(path: str) -> str:
 
 
 def _read_request(request: str) -> str:
-    if request == "-":
-        data = sys.stdin.buffer.read(MAX_REQUEST_CHARS * 4 + 1)
-        try:
-            request = data.decode("utf-8")
-        except UnicodeDecodeError:
-            fail("the request on standard input is not valid UTF-8")
     try:
-        return validate_request(request)
+        return read_request(sys.stdin.buffer) if request == "-" else validate_request(request)
     except InvalidRequest as exc:
         fail(str(exc))
 

@@ -40,6 +40,8 @@ class Context:
         for stage, cap in {**self.max_retries, "default": self.default_retries}.items():
             if not 1 <= cap <= 50:
                 raise ValueError(f"max retries for {stage} must be between 1 and 50, got {cap}")
+        if not self.out_dir.strip():  # "" would deploy into the current folder
+            raise ValueError("out_dir is empty: name the folder deployed projects are written to")
         if not 0 <= self.max_iterations <= 10:
             raise ValueError(f"max_iterations must be between 0 and 10, got {self.max_iterations}")
 

@@ -10,6 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: The longest role an agent may have; a clause of a request is cut to it (`text.request_clauses`).
+MAX_ROLE_CHARS = 300
+
 
 class Draft(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -24,7 +27,7 @@ class Verdict(Draft):
 
 class AgentDraft(Draft):
     name: str = Field(min_length=1, max_length=64)
-    role: str = Field(min_length=1, max_length=300)
+    role: str = Field(min_length=1, max_length=MAX_ROLE_CHARS)
     #: worker: does its job; router: decides which of the agents after it runs; tool: looks data up;
     #: gate: a person approves its work.
     kind: Literal["worker", "router", "tool", "gate"] = "worker"

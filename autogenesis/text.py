@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from autogenesis.drafts import MAX_ROLE_CHARS
 from autogenesis.parse import fold, parse
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -137,10 +138,28 @@ def _pieces(request: str) -> list[tuple[str, int]]:
                     last.end = y
                     continue
                 pieces.append(_Piece(part, group if len(alternatives) > 1 else 0, x, y, k))
-    groups = Counter(p.group for p in pieces if p.group)
-    found = [(p.text, p.group if groups[p.group] > 1 else 0) for p in pieces][:MAX_CLAUSES]
+    distinct: dict[str, _Piece] = {}  # each clause once, where the request first says it
+    for found_piece in pieces:
+        distinct.setdefault(_clause(found_piece.text), found_piece)
+    kept = list(distinct.values())[:MAX_CLAUSES]
+    groups = Counter(p.group for p in kept if p.group)
+    found = [(p.text, p.group if groups[p.group] > 1 else 0) for p in kept]
     head = next((h.strip(" .") for h in heads if words(h)), "")
     return found or [(_job(head) or "answer the request", 0)]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a space when one is in its second half."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;.")
+
+
+def _clause(piece: str) -> str:
+    """A piece of a request as a clause: without the words of choice and parallel work, as long as a role may be."""
+    return shorten(CHOICE.sub("", PARALLEL.sub("", piece)).strip(" ."), MAX_ROLE_CHARS)
 
 
 def _choices_whole(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -169,8 +188,9 @@ def request_clauses(request: str) -> list[str]:
     An approval the request states is not a capability: "has a reviewer approve them" adds no
     clause, and "drafts an update that a lead must approve" is the clause "drafts an update".
     The alternatives of a choice ("either answers questions or files bugs") are one clause each.
+    Each clause is listed once, and cut to what an agent's role may hold.
     """
-    return [CHOICE.sub("", PARALLEL.sub("", piece)).strip(" .") for piece, _ in _pieces(request)]
+    return [_clause(piece) for piece, _ in _pieces(request)]
 
 
 def parallel_clause(request: str) -> int | None:

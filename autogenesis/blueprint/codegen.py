@@ -2,7 +2,7 @@
 
 Rendering is deterministic. Names in code are slugs the verifier has accepted; every piece of
 model text (roles, prompts, criteria, scenarios, descriptions) enters Python files only as a
-string literal built by `literals.py`, and Markdown files as plain text.
+string literal, a TOML or JSON string or Markdown text built by `literals.py`, one function per format.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, ReviewPair
-from autogenesis.blueprint.literals import py_string, py_strings, py_text, toml_string
+from autogenesis.blueprint.literals import json_string, markdown_text, py_string, py_strings, py_text, toml_string
 from autogenesis.blueprint.mermaid import to_mermaid
 from autogenesis.blueprint.names import INPUT_FIELD, RESULT_FIELD
 from autogenesis.blueprint.verify import REJECT, ends, verify
@@ -36,6 +36,7 @@ _ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "l
 _ANNOTATIONS["dict[str, str]"] = "dict[str, str]"
 _LINE_LENGTH = 100
 _REDUCER_FIELDS = frozenset({"attempts", "approved", "feedback", "choices"})
+_DOC_PARTS = ("overview", "user_guide", "operations")
 
 
 class UnsafeBlueprint(ValueError):
@@ -47,7 +48,7 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Python and Markdown, not HTML; literals come from literals.py
+        autoescape=False,  # Python, TOML, JSON and Markdown, not HTML; literals come from literals.py
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -93,8 +94,9 @@ def _target(slug: str | None) -> str:
 
 
 def _markdown_cell(text: str) -> str:
-    flat = " ".join(text.split()).replace("|", "\\|")
-    return flat[:200] + ("..." if len(flat) > 200 else "")
+    """`text` on one line, cut to 200 characters, as a Markdown table cell."""
+    flat = " ".join(text.split())
+    return markdown_text(flat[:200] + ("..." if len(flat) > 200 else ""), one_line=True)
 
 
 def _default_prompt(bp: Blueprint, agent: AgentSpec) -> str:
@@ -467,7 +469,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
             "max_retries": p.max_retries,
             "on_exhausted": p.on_exhausted,
             "from_tools": bp.agent(p.worker).kind == "tool",
-            "reason": " ".join(p.reason.split()).replace("`", "'"),
+            "reason": markdown_text(" ".join(p.reason.split())),
         }
         for p in bp.reviews
     ]
@@ -483,7 +485,7 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
     return {
         "name": bp.name,
         "version": bp.version,
-        "description": bp.description,
+        "description": markdown_text(bp.description),
         "summary_toml": toml_string(" ".join(bp.description.split())[:200] or bp.name),
         "input_field": INPUT_FIELD,
         "agents": agents,
@@ -530,7 +532,9 @@ def _context(bp: Blueprint, prompts: Mapping[str, str], docs: Documentation | No
         "runtime_requirement": f"{DISTRIBUTION}>=0.1",
         "distribution": DISTRIBUTION,
         "mermaid": to_mermaid(bp),
-        "docs": docs,
+        "docs": None if docs is None else {part: markdown_text(getattr(docs, part)) for part in _DOC_PARTS},
+        "graph_key": json_string(bp.name),
+        "graph_path": json_string(f"./{bp.name}/graph.py:graph"),
         "node_modules": ", ".join(sorted(a.slug for a in agents)),
         "sample_request": py_text(bp.scenarios[0].input if bp.scenarios else f"A first request for {bp.name}."),
         "approve": _approve_path(bp),

@@ -250,8 +250,8 @@ class OffTopic(OffChoice):
 
 
 def _check_about(answer: BaseModel, about: str) -> None:
-    """OffTopic when a text of `answer` shares no content word with `about` (when there is one)."""
-    if not about:
+    """OffTopic when a text of `answer` shares no content word with `about` (when it has one)."""
+    if not stems(about):
         return
     for said in _strings(answer.model_dump()):
         if stems(said) and not stems(said) & stems(about):

@@ -44,7 +44,7 @@ from autogenesis.drafts import (
 )
 from autogenesis.models.accounting import estimate_tokens
 from autogenesis.models.base import ModelError, Prompt, T
-from autogenesis.text import agent_names, name_for, request_clauses
+from autogenesis.text import agent_names, name_for, request_clauses, shorten
 
 Responder = Callable[[Prompt], BaseModel]
 Scripted = BaseModel | Exception
@@ -331,16 +331,28 @@ class ScriptedFault(ModelError):
     """A fault injected by a test."""
 
 
+def _fitted(schema: type[BaseModel], field: str, text: str) -> str:
+    """`text` cut to what `schema`'s `field` may hold: a long request never breaks a draft's limits."""
+    limit = schema.model_json_schema()["properties"][field].get("maxLength")
+    return text if limit is None else shorten(text, int(limit))
+
+
 def _spec(prompt: Prompt) -> SpecDraft:
     request = str(prompt.data.get("request", prompt.input))
     capabilities = request_clauses(request)
     return SpecDraft(
-        goal=request.strip().rstrip(".")[:600],
+        goal=_fitted(SpecDraft, "goal", request.strip().rstrip(".")),
         capabilities=capabilities,
         actors=["user"],
         interactions=[f"the user sends a request; the system will {capabilities[0]}"],
         constraints=["every agent's output is reviewed before it is used"],
-        scenarios=[ScenarioDraft(input=f"an example request to {c}", expect=c) for c in capabilities[:3]],
+        scenarios=[
+            ScenarioDraft(
+                input=_fitted(ScenarioDraft, "input", f"an example request to {c}"),
+                expect=_fitted(ScenarioDraft, "expect", c),
+            )
+            for c in capabilities[:3]
+        ],
     )
 
 
@@ -348,7 +360,7 @@ def _design(prompt: Prompt) -> BlueprintDraft:
     spec = prompt.data["spec"]
     names = agent_names(spec.capabilities)
     agents = [
-        AgentDraft(name=name, role=capability, after=names[i - 1] if i else "")
+        AgentDraft(name=name, role=_fitted(AgentDraft, "role", capability), after=names[i - 1] if i else "")
         for i, (name, capability) in enumerate(zip(names, spec.capabilities, strict=True))
     ]
     return BlueprintDraft(name=name_for(spec.goal, "generated_system"), agents=agents)
@@ -356,17 +368,17 @@ def _design(prompt: Prompt) -> BlueprintDraft:
 
 def _prompt(prompt: Prompt) -> PromptDraft:
     agent = prompt.data["agent"]
-    return PromptDraft(
-        system_prompt=f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {agent.role.rstrip('.')}. "
+    text = (
+        f"You are the {agent.slug.replace('_', ' ')} agent. Your job: {agent.role.rstrip('.')}. "
         "Read the state you are given, do only your job, and answer with your result alone."
     )
+    return PromptDraft(system_prompt=_fitted(PromptDraft, "system_prompt", text))
 
 
 def _criteria(prompt: Prompt) -> CriteriaDraft:
     agent = prompt.data["agent"]
-    return CriteriaDraft(
-        criteria=f"The output does what was asked: {agent.role.rstrip('.')}; it is complete and on topic."
-    )
+    text = f"The output does what was asked: {agent.role.rstrip('.')}; it is complete and on topic."
+    return CriteriaDraft(criteria=_fitted(CriteriaDraft, "criteria", text))
 
 
 def _tuning(prompt: Prompt) -> TuningDraft:
@@ -376,7 +388,11 @@ def _tuning(prompt: Prompt) -> TuningDraft:
 def _docs(prompt: Prompt) -> DocsDraft:
     bp = prompt.data["blueprint"]
     return DocsDraft(
-        overview=f"{bp.description} It is made of {len(bp.agents)} agents working over one shared state.",
+        overview=_fitted(
+            DocsDraft,
+            "overview",
+            f"{bp.description} It is made of {len(bp.agents)} agents working over one shared state.",
+        ),
         user_guide=f'Run it with `python -m {bp.name} "your request"`; '
         "each agent's output is reviewed before it is used.",
         operations="--model picks the model; each review pair's retry cap bounds a run.",

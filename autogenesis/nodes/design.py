@@ -91,7 +91,8 @@ def design_problems(state: GenesisState) -> list[str]:
     """
     blueprint, spec = state["blueprint"], state["spec"]
     topic = stems(" ".join((state["request"], spec.goal, *spec.capabilities)))
-    off_topic = [a for a in blueprint.agents if not stems(f"{a.slug.replace('_', ' ')} {a.role}") & topic]
+    # No content word to compare (a request in another script, or of short words): no agent is judged off topic.
+    off_topic = [a for a in blueprint.agents if topic and not stems(f"{a.slug.replace('_', ' ')} {a.role}") & topic]
     problems = [str(finding) for finding in verify(blueprint)]
     problems += [
         f"no agent does {clause!r}, which the request asks for" for clause in unserved(state["request"], blueprint)

@@ -49,7 +49,8 @@ def hierarchy_problems(state: GenesisState) -> list[str]:
     problems = []
     for reviewed in blueprint.reviews:
         worker = blueprint.agent(reviewed.worker)
-        if reviewed.criteria and not stems(reviewed.criteria) & stems(f"{state['request']} {worker.role}"):
+        topic = stems(f"{state['request']} {worker.role}")  # empty: no word to compare, nothing judged
+        if reviewed.criteria and topic and not stems(reviewed.criteria) & topic:
             problems.append(
                 f"the criteria for {reviewed.worker!r} ({reviewed.criteria}) are about nothing the request mentions"
             )

@@ -50,7 +50,7 @@ def review_prompts(state: GenesisState, runtime: Runtime[Context], *, model: Bas
         if prompt is None or prompt.attempt != number or prompt.blueprint_version != blueprint.version:
             continue
         topic = stems(f"{state['request']} {agent.slug.replace('_', ' ')} {agent.role}")
-        if not stems(prompt.system_prompt) & topic:  # checked before any model sees it
+        if topic and not stems(prompt.system_prompt) & topic:  # checked before any model sees it
             rejected.append(agent.slug)
             reasons.append(f"{agent.slug}: the prompt is about nothing the request or the agent's role mentions")
             continue

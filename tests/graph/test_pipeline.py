@@ -351,3 +351,26 @@ def test_a_tool_using_job_fans_out_to_parallel_branches_once_it_answers(tmp_path
         ("reads_alert", "checks_runbook", True),
     }
     assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+
+
+LONG_REQUESTS = {
+    "one clause": "a helpdesk that " + " ".join(["triages the tickets of every customer"] * 400),
+    "a clause repeated": "a helpdesk, " + "which triages tickets and " * 400,
+    "many sentences": 2
+    * " ".join(
+        f"The system then {verb} the {noun} of each {item}."
+        for verb in ("reads", "checks", "files", "summarises")
+        for noun in ("tickets", "invoices", "reports", "claims", "orders")
+        for item in ("customer", "supplier", "region", "team", "month", "quarter")
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LONG_REQUESTS))
+def test_the_scripted_model_deploys_a_request_of_the_longest_size(kind: str, tmp_path: Path) -> None:
+    request = LONG_REQUESTS[kind][:8000].strip()
+    assert len(request) > 7900
+    _, out = run(ScriptedChatModel(), tmp_path, request=request, max_iterations=0)
+    assert (out["status"], out["test_report"].ok) == ("approved", True)
+    capabilities = out["spec"].capabilities  # each a worker's role, within the draft's limit
+    assert len(set(capabilities)) == len(capabilities) and max(map(len, capabilities)) <= 300

@@ -19,11 +19,12 @@ HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer a
 
 
 def cli(
-    *args: str | bytes, env: dict[str, str] | None = None, stdin: bytes | None = None
+    *args: str | bytes, env: dict[str, str] | None = None, stdin: bytes | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [sys.executable, "-m", "autogenesis", *args],
         input=stdin,
+        cwd=cwd,
         capture_output=True,
         env={**os.environ, **(env or {})},
         timeout=600,
@@ -251,11 +252,26 @@ class TestBadInput:
 
     def test_invalid_utf8_on_argv(self, existing: tuple[str, Any], tmp_path: Path) -> None:
         proc = cli("build", b"a helpdesk \xff\xfe", "--db", existing[0], "--out", str(tmp_path))
-        assert_clean_error(proc, 2, "the request is not valid UTF-8")
+        assert_clean_error(proc, 2, "the request is not valid UTF-8 (at character 12)")
 
     def test_invalid_utf8_on_stdin(self, existing: tuple[str, Any], tmp_path: Path) -> None:
         proc = cli("build", "-", "--db", existing[0], "--out", str(tmp_path), stdin=b"a helpdesk \xc3\x28")
-        assert_clean_error(proc, 2, "the request on standard input is not valid UTF-8")
+        assert_clean_error(proc, 2, "the request on standard input is not valid UTF-8 (at byte 12)")
+
+    def test_a_megabyte_of_accented_text_on_stdin_is_too_long(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        stdin = ("é" * 1_000_000).encode()
+        proc = cli("build", "-", "--db", existing[0], "--out", str(tmp_path), stdin=stdin)
+        assert_clean_error(proc, 2, "the request on standard input is longer than the limit of 8,000 characters")
+
+    def test_a_request_of_zero_width_characters(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", "\u200b\u200d\ufeff\u2060", "--db", existing[0], "--out", str(tmp_path))
+        message = "the request has no visible character (only spaces, controls or zero-width characters)"
+        assert_clean_error(proc, 2, message)
+
+    def test_empty_out(self, existing: tuple[str, Any], tmp_path: Path) -> None:
+        proc = cli("build", HELPDESK, "--db", existing[0], "--out", "", cwd=tmp_path)
+        assert_clean_error(proc, 2, "--out is empty: name the folder deployed projects are written to")
+        assert list(tmp_path.iterdir()) == []
 
     def test_unknown_thread(self, existing: tuple[str, Any]) -> None:
         db = existing[0]

