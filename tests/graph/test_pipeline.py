@@ -351,3 +351,22 @@ def test_a_tool_using_job_fans_out_to_parallel_branches_once_it_answers(tmp_path
         ("reads_alert", "checks_runbook", True),
     }
     assert out["test_report"].ok and out["test_report"].passed == 1 + len(blueprint.reviews) + len(blueprint.scenarios)
+
+
+@pytest.mark.parametrize("request_text", ["requests", "pluggy", "yaml"])
+def test_a_request_named_after_an_installed_package_deploys_under_a_name_that_shadows_nothing(
+    tmp_path: Path, request_text: str
+) -> None:
+    _, out = run(ScriptedChatModel(), tmp_path, request=request_text)
+    package = f"{request_text}_system"
+    assert out["status"] == "approved"
+    assert out["blueprint"].name == package
+    report = out["test_report"]
+    assert (report.failed, report.errors, report.failures) == (0, 0, ())
+    assert report.passed > 0
+    deployed = Path(out["deployment"].path)
+    assert deployed == (tmp_path / "out" / package / "v1").resolve()
+    assert (deployed / package / "__init__.py").is_file()
+    assert not (deployed / request_text).exists()
+    pyproject = (deployed / "pyproject.toml").read_text()
+    assert f'name = "{package}"' in pyproject and f'{package} = "{package}.__main__:main"' in pyproject
