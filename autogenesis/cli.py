@@ -39,6 +39,7 @@ from autogenesis.context import Context
 from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, model_setting, resolve_model
 from autogenesis.models.local import Preparation, watch_preparation
 from autogenesis.models.scripted import ScriptedChatModel
+from autogenesis.report import for_terminal, plain
 from autogenesis.runner import Outcome, RunError, Runner, Token
 from autogenesis.secrets import redact
 from autogenesis.state import REVIEWED_STAGES
@@ -92,7 +93,7 @@ err = Console(file=cast(IO[str], _Masked("stderr")), highlight=False, soft_wrap=
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a one-line error and exit with `code`."""
-    err.print(f"autogenesis: error: {message}", markup=False)
+    err.print(plain(f"autogenesis: error: {message}"))
     sys.exit(code)
 
 
@@ -214,7 +215,7 @@ class Progress:
 
     def _line(self, *parts: str | tuple[str, str]) -> None:
         # One print per line, as Text: a reason or a path in brackets is never read as markup.
-        self.console.print(Text.assemble(*parts))
+        self.console.print(_assemble(*parts))
 
     def stop(self) -> None:
         if self._unwatch is not None:
@@ -276,7 +277,8 @@ class StreamingProgress(Progress):
         if self._status is not None:
             self._status.update(self._idle())
         elif first or new:
-            self.console.print(Text.assemble((call.node, "bold"), TOKENS_MARK, new) if first else Text(new), end="")
+            shown = _answer(new)
+            self.console.print(_assemble((call.node, "bold"), TOKENS_MARK, shown) if first else shown, end="")
             self._open = True
 
     def _advance(self) -> None:
@@ -287,7 +289,7 @@ class StreamingProgress(Progress):
             if self._status is not None:
                 # The spinner first, or it would be drawn again below the answer with its tokens.
                 self._status.update(self._idle())
-                self.console.print(Text.assemble((call.node, "bold"), TOKENS_MARK, "".join(call.parts)))
+                self.console.print(_assemble((call.node, "bold"), TOKENS_MARK, _answer("".join(call.parts))))
             else:
                 self._end_line()
                 if self._shown is not None:
@@ -304,15 +306,15 @@ class StreamingProgress(Progress):
         if self._shown is None:
             return super()._idle()
         call = self._calls[self._shown]
-        text = "".join(call.parts).replace("\n", " ")
+        text = for_terminal("".join(call.parts).replace("\n", " "), backslashes=False)
         # The spinner's line is cut at the terminal's width: it shows the latest tokens.
         room = max(10, self.console.width - cell_len(call.node) - cell_len(TOKENS_MARK) - 4)
         tail = text if cell_len(text) <= room else "…" + text[-(room - 1) :]
-        return Text.assemble((call.node, "bold"), TOKENS_MARK, tail)
+        return _assemble((call.node, "bold"), TOKENS_MARK, Text(tail))
 
     def _line(self, *parts: str | tuple[str, str]) -> None:
         if self._open:  # a progress line never lands in the middle of a line of tokens
-            self._waiting.append(Text.assemble(*parts))
+            self._waiting.append(_assemble(*parts))
         else:
             super()._line(*parts)
 
@@ -323,6 +325,25 @@ class StreamingProgress(Progress):
             self._advance()
             self._end_line()
         super().stop()
+
+
+def _assemble(*parts: str | tuple[str, str] | Text) -> Text:
+    """One line of the display, each part's text escaped for the terminal (`for_terminal`); a `Text` is already."""
+    return Text.assemble(*(_escaped_part(part) for part in parts))
+
+
+def _escaped_part(part: str | tuple[str, str] | Text) -> str | tuple[str, str] | Text:
+    if isinstance(part, str):
+        return for_terminal(part)
+    if isinstance(part, tuple):
+        text, style = part
+        return for_terminal(text), style
+    return part
+
+
+def _answer(tokens: str) -> Text:
+    """A model's tokens for the terminal: mostly JSON, whose backslashes are its own escapes, kept single."""
+    return Text(for_terminal(tokens, backslashes=False))
 
 
 def _progress(quiet: bool, stream: bool) -> Progress:
@@ -371,27 +392,27 @@ def _read_request(request: str) -> str:
 def _report(outcome: Outcome, db: str | None) -> NoReturn:
     status = outcome.status
     style = "green" if status == "approved" else "yellow" if outcome.exit_code in (3, 130) else "red"
-    err.print(f"[{style}]{status}[/] thread {outcome.thread_id}", end="")
-    err.print(f" — {outcome.message}" if outcome.message else "", markup=False)
+    message = f" — {outcome.message}" if outcome.message else ""
+    err.print(_assemble((status, style), f" thread {outcome.thread_id}{message}"))
     deployment = outcome.state.get("deployment")
     if status == "approved" and deployment is not None:
-        err.print(f"deployed: {deployment.path}", markup=False)
+        err.print(plain(f"deployed: {deployment.path}"))
         for label, paths in (
             ("your edits carried over from the previous version", deployment.carried),
             ("your edits kept beside ours as <file>.yours-vN (both changed)", deployment.conflicts),
             ("your edits to generated wiring, regenerated", deployment.not_carried),
         ):
             if paths:
-                err.print(f"  {label}: {', '.join(paths)}", markup=False)
+                err.print(plain(f"  {label}: {', '.join(paths)}"))
     halt = outcome.state.get("halt")
     if halt is not None and status != "approved":
-        err.print(f"why: {halt.detail}", markup=False)
+        err.print(plain(f"why: {halt.detail}"))
     command = _resume_command(outcome.thread_id, db)
     if command is not None and halt is not None and halt.kind == "escalated" and halt.stage:
         raised = f"{halt.stage}={outcome.state.get('attempts', {}).get(halt.stage, 0) + 1}"
-        err.print(f"continue with: {command} --max-retries {raised}{_password_note(db)}", markup=False)
+        err.print(plain(f"continue with: {command} --max-retries {raised}{_password_note(db)}"))
     elif command is not None and outcome.exit_code in (1, 3, EXIT_CANCELLED):
-        err.print(f"resume with: {command}{_password_note(db)}", markup=False)
+        err.print(plain(f"resume with: {command}{_password_note(db)}"))
     sys.exit(outcome.exit_code)
 
 
@@ -430,10 +451,10 @@ def _password_note(db: str | None) -> str:
 def _storage_failed(exc: StorageFailure | PersistenceUnavailable, thread_id: str, db: str | None) -> NoReturn:
     """The database failed under a run: why, and how to go on once fixed (nothing resumes from a corrupt file)."""
     code = EXIT_UNAVAILABLE if isinstance(exc, PersistenceUnavailable) else EXIT_STORAGE
-    err.print(f"autogenesis: error: {exc}", markup=False)
+    err.print(plain(f"autogenesis: error: {exc}"))
     command = None if isinstance(exc, StorageFailure) and exc.corrupt else _resume_command(thread_id, db)
     if command is not None:
-        err.print(f"once that is fixed, resume with: {command}{_password_note(db)}", markup=False)
+        err.print(plain(f"once that is fixed, resume with: {command}{_password_note(db)}"))
     sys.exit(code)
 
 
@@ -527,7 +548,7 @@ def build(
         except RunError as exc:
             fail(str(exc))
         progress = _progress(quiet, stream)
-        err.print(f"building thread {thread_id} with model {runner.model_setting}", markup=False)
+        err.print(plain(f"building thread {thread_id} with model {runner.model_setting}"))
         try:
             outcome = runner.start(text, thread_id=thread_id, context=context, observer=progress)
         except (RunError, InvalidRequest) as exc:
@@ -601,7 +622,7 @@ def runs(db: str | None, as_json: bool) -> None:
         return
     table = Table("thread", "status", "updated", "request", box=None)
     for r in records:
-        table.add_row(r.thread_id, r.status, _when(r.updated), _short(r.request, 60))
+        table.add_row(plain(r.thread_id), plain(r.status), _when(r.updated), plain(_short(r.request, 60)))
     out.print(table)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from autogenesis.checkpoints import RunRecord
 from autogenesis.state import REVIEWED_STAGES, Halt, ModelCall, Review
 
+#: Invisible characters shown as they are: they join the parts of an emoji, or of a word in some scripts.
+_JOINERS = frozenset("\u200c\u200d")
+_NAMED_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: Statuses that are not a halt: the run is under way, or its process died (`runs` says `interrupted`).
 _UNDER_WAY = ("running", "interrupted")
 
@@ -35,15 +40,18 @@ def run_halt(record: RunRecord, state: dict[str, Any]) -> Halt | None:
 
 
 def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> None:
-    """Stage-by-stage summary: attempts and verdicts, halt reason, outputs and model use."""
-    console.print(f"[bold]{record.thread_id}[/]  {record.status}", highlight=False)
-    console.print(f"request: {record.request}", markup=False)
-    console.print(f"model: {record.model}", markup=False)
+    """Stage-by-stage summary: attempts and verdicts, halt reason, outputs and model use.
+
+    Every text from a run (the request, names, reasons, paths) is printed through `for_terminal`.
+    """
+    console.print(Text.assemble((for_terminal(record.thread_id), "bold"), "  ", for_terminal(record.status)))
+    _line(console, f"request: {record.request}")
+    _line(console, f"model: {record.model}")
     read = reading(state.get("request") or record.request, state.get("blueprint"))
-    console.print(f"read by: {read['reader']}; coverage by {read['coverage']}", markup=False)
+    _line(console, f"read by: {read['reader']}; coverage by {read['coverage']}")
     for clause in read["clauses"]:
         served = f" → {clause['agent'] or 'not served'}" if "agent" in clause else ""
-        console.print(f"  {_printable(clause['clause'])}{served}", markup=False)
+        _line(console, f"  {clause['clause']}{served}")
     reviews: dict[str, list[Review]] = defaultdict(list)
     for review in state.get("reviews", []):
         reviews[review.stage].append(review)
@@ -53,11 +61,11 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         verdicts = reviews.get(stage, [])
         marks = "".join("✓" if r.approved else "✗" for r in verdicts)
         last = "; ".join(verdicts[-1].reasons) if verdicts else ""
-        table.add_row(stage, str(attempts.get(stage, 0)), marks, last[:100])
+        table.add_row(stage, str(attempts.get(stage, 0)), marks, plain(last[:100]))
     console.print(table)
     halt = run_halt(record, state)
     if halt is not None:
-        console.print(f"halt: {halt} — {halt.detail or 'no reason recorded'}", markup=False)
+        _line(console, f"halt: {halt} — {halt.detail or 'no reason recorded'}")
     for key, label in (
         ("blueprint", "blueprint"),
         ("test_report", "tests"),
@@ -66,12 +74,12 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
     ):
         value = state.get(key)
         if value is not None:
-            console.print(f"{label}: {_summary(key, value)}", markup=False)
+            _line(console, f"{label}: {_summary(key, value)}")
         if key == "blueprint" and value is not None:
             for pair in value.reviews:  # which work is reviewed, and why
                 who = f"{pair.approver} (a person)" if value.agent(pair.approver).kind == "human" else pair.approver
-                why = _printable(pair.reason)
-                console.print(f"  {pair.worker} approved by {who}{': ' + why if why else ''}", markup=False)
+                why = f": {pair.reason}" if pair.reason else ""
+                _line(console, f"  {pair.worker} approved by {who}{why}")
     calls: list[ModelCall] = state.get("calls", [])
     if calls:
         by_role: dict[str, list[ModelCall]] = defaultdict(list)
@@ -81,7 +89,7 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
         usage = Table("role", "calls", "prompt tokens", "completion tokens", "call seconds", "load seconds", box=None)
         for role, role_calls in [*sorted(by_role.items()), ("total", calls)]:
             usage.add_row(
-                role,
+                plain(role),
                 str(len(role_calls)),
                 str(sum(c.prompt_tokens for c in role_calls)),
                 str(sum(c.completion_tokens for c in role_calls)),
@@ -106,8 +114,38 @@ def reading(request: str, blueprint: Any = None) -> dict[str, Any]:
     return {"reader": reader(request), "coverage": method(), "clauses": found}
 
 
-def _printable(text: str) -> str:
-    return "".join(ch for ch in text if ch.isprintable())
+def for_terminal(text: str, *, backslashes: bool = True) -> str:
+    """`text` safe to print on a terminal, every character of it still visible.
+
+    Control characters (ESC, BEL, newlines), format characters (bidi overrides, zero-width
+    spaces), line separators and lone surrogates become Python-style escapes (`\\x1b`, `\\n`,
+    `\\u202e`) and a backslash is doubled: nothing in a request, a model's answer or a name can
+    drive the terminal, and what is shown reads back as exactly one text. `backslashes=False`
+    leaves backslashes single, for text whose backslashes are escapes already (a model's JSON).
+    """
+    if text.isprintable() and (not backslashes or "\\" not in text):
+        return text
+    return "".join(ch if ch == "\\" and not backslashes else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    named = _NAMED_ESCAPES.get(ch)
+    if named is not None:
+        return named
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cs", "Zl", "Zp") or (category == "Cf" and ch not in _JOINERS):
+        code = ord(ch)
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return ch
+
+
+def plain(text: str) -> Text:
+    """`text` escaped for the terminal (`for_terminal`) as a rich `Text`: never read as markup (a table cell)."""
+    return Text(for_terminal(text))
+
+
+def _line(console: Console, text: str) -> None:
+    console.print(plain(text))
 
 
 def _summary(key: str, value: Any) -> str:
@@ -139,14 +177,14 @@ def render_models(console: Console) -> None:
     rows = describe_models()
     providers = Table("provider", "", "what it is", box=None)
     for row in (r for r in rows if r["kind"] == "provider"):
-        providers.add_row(row["name"], "default" if row["default"] else "", row["description"])
+        providers.add_row(plain(row["name"]), "default" if row["default"] else "", plain(row["description"]))
     console.print(providers)
     cached = [r for r in rows if r["kind"] == "cache"]
     if not cached:
-        console.print("cache: empty (the local model is converted on its first use, about a minute)", markup=False)
+        _line(console, "cache: empty (the local model is converted on its first use, about a minute)")
         return
     cache = Table("cached", "size", "state", "path", box=None)
     for row in cached:
         state = "ready" if row["complete"] else "incomplete"
-        cache.add_row(row["name"], f"{row['bytes'] / 1e6:,.0f} MB", state, row["path"])
+        cache.add_row(plain(row["name"]), f"{row['bytes'] / 1e6:,.0f} MB", state, plain(str(row["path"])))
     console.print(cache)

@@ -11,11 +11,11 @@ import itertools
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, Scenario, StateField
 from autogenesis.blueprint.names import (
     INPUT_FIELD,
-    RESERVED_PROJECT_NAMES,
     RESULT_FIELD,
     RUNTIME_FIELDS,
     slugify,
     unique,
+    unshadowed,
 )
 from autogenesis.drafts import BlueprintDraft
 from autogenesis.state import Specification
@@ -26,11 +26,8 @@ _OUTPUT_SUFFIX = "_output"
 
 
 def project_name(text: str) -> str:
-    """A package name for the generated project that shadows nothing it imports."""
-    name = slugify(text, fallback="system")
-    if name in RESERVED_PROJECT_NAMES:
-        name = slugify(f"{name}_system", fallback="system")
-    return name
+    """A package (and distribution) name for the generated project that shadows nothing (`shadows`)."""
+    return unshadowed(slugify(text, fallback="system"))
 
 
 def agent_slugs(draft: BlueprintDraft) -> list[str]:

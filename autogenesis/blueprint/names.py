@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import keyword
 import re
 import sys
@@ -18,33 +20,69 @@ RESULT_FIELD = "result"
 #: State keys the runtime adds to every generated system (`ReviewState` in the generated `runtime.py`).
 RUNTIME_FIELDS = frozenset({"attempts", "approved", "feedback", "status"})
 
-#: Names a generated project package must not take: it would shadow what it imports.
-RESERVED_PROJECT_NAMES = frozenset(
-    {
-        "autogenesis",
-        "langgraph",
-        "langgraph_sdk",
-        "langchain",
-        "langchain_core",
-        "langsmith",
-        "pydantic",
-        "pydantic_core",
-        "jinja2",
-        "click",
-        "rich",
-        "httpx",
-        "psycopg",
-        "transformers",
-        "torch",
-        "numpy",
-        "xgrammar",
-        "pytest",
-        "hypothesis",
-        "typing_extensions",
-        "tests",
-        "test",
-    }
-) | frozenset(sys.stdlib_module_names)
+#: Import names a generated project's package must not take wherever it is installed: AutoGenesis,
+#: what the project and its tests import (with their dependencies), and the folders beside it.
+RESERVED_PROJECT_NAMES = (
+    frozenset(
+        {
+            "autogenesis",
+            "langgraph",
+            "langgraph_sdk",
+            "langchain",
+            "langchain_core",
+            "langsmith",
+            "pydantic",
+            "pydantic_core",
+            "typing_extensions",
+            "typing_inspection",
+            "annotated_types",
+            "jsonpatch",
+            "jsonpointer",
+            "yaml",
+            "tenacity",
+            "packaging",
+            "orjson",
+            "ormsgpack",
+            "xxhash",
+            "zstandard",
+            "requests",
+            "urllib3",
+            "certifi",
+            "idna",
+            "charset_normalizer",
+            "httpx",
+            "httpcore",
+            "anyio",
+            "sniffio",
+            "h11",
+            "aiosqlite",
+            "sqlite_vec",
+            "psycopg",
+            "psycopg_pool",
+            "jinja2",
+            "click",
+            "rich",
+            "transformers",
+            "torch",
+            "numpy",
+            "xgrammar",
+            "pytest",
+            "_pytest",
+            "pluggy",
+            "iniconfig",
+            "py",
+            "hypothesis",
+            "conftest",
+            "tests",
+            "test",
+        }
+    )
+    | frozenset(sys.stdlib_module_names)
+    | frozenset(sys.builtin_module_names)
+)
+
+#: What a project name that would shadow something gets, repeated until it shadows nothing.
+_UNSHADOW_SUFFIX = "_system"
 
 _SLUG = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -88,3 +126,39 @@ def unique(slug: str, taken: Iterable[str], *, max_chars: int = MAX_NAME_CHARS) 
         if candidate not in used:
             return candidate
         n += 1
+
+
+def shadows(name: str) -> str | None:
+    """What a top-level package called `name` would hide, in words; None when it hides nothing.
+
+    Its folder comes first on `sys.path` when its tests run and when it runs from its folder, so
+    it must not share the import name of a keyword, the standard library, what every generated
+    project imports, or any module installed here; nor, installed, the name of a distribution.
+    """
+    if is_keyword(name):
+        return "a Python keyword"
+    if name in sys.stdlib_module_names or name in sys.builtin_module_names:
+        return "a standard library module"
+    if name in RESERVED_PROJECT_NAMES:
+        return "a module generated projects or their tests import"
+    try:
+        installed = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module already imported without a spec, or a broken finder
+        installed = True
+    if installed:
+        return "an installed module"
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return "an installed distribution"
+
+
+def unshadowed(name: str, *, max_chars: int = MAX_NAME_CHARS) -> str:
+    """`name`, else `name_system` (then `name_system_2`, ...): the first that shadows nothing (see `shadows`)."""
+    candidate, n = name, 1
+    while shadows(candidate) is not None:
+        suffix = _UNSHADOW_SUFFIX if n == 1 else f"{_UNSHADOW_SUFFIX}_{n}"
+        candidate = name[: max_chars - len(suffix)].rstrip("_") + suffix
+        n += 1
+    return candidate

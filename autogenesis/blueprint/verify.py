@@ -16,10 +16,10 @@ from autogenesis.blueprint.ir import Blueprint, Edge
 from autogenesis.blueprint.names import (
     INPUT_FIELD,
     MAX_NAME_CHARS,
-    RESERVED_PROJECT_NAMES,
     RUNTIME_FIELDS,
     is_keyword,
     is_slug,
+    shadows,
 )
 
 MAX_AGENTS = 24
@@ -110,8 +110,10 @@ def _names(bp: Blueprint) -> Iterator[Finding]:
         problem = _name_problem(name)
         if problem:
             yield Finding("name", name[: MAX_NAME_CHARS + 20], f"{kind} name {_show(name)} {problem}")
-    if _name_problem(bp.name) is None and bp.name in RESERVED_PROJECT_NAMES:
-        yield Finding("name", bp.name, f"project name {_show(bp.name)} would shadow a module of the same name")
+    shadowed = shadows(bp.name) if _name_problem(bp.name) is None else None
+    if shadowed is not None:
+        message = f"project name {_show(bp.name)} is the name of {shadowed}, which it would shadow"
+        yield Finding("name", bp.name, message)
     fields = {f.name for f in bp.state}
     for agent in bp.agents:
         if agent.slug in RUNTIME_FIELDS:

@@ -374,3 +374,27 @@ def test_the_scripted_model_deploys_a_request_of_the_longest_size(kind: str, tmp
     assert (out["status"], out["test_report"].ok) == ("approved", True)
     capabilities = out["spec"].capabilities  # each a worker's role, within the draft's limit
     assert len(set(capabilities)) == len(capabilities) and max(map(len, capabilities)) <= 300
+
+
+@pytest.mark.parametrize("request_text", ["requests", "pluggy", "yaml"])
+def test_a_request_named_after_an_installed_package_deploys_under_a_name_that_shadows_nothing(
+    tmp_path: Path, request_text: str
+) -> None:
+    _, out = run(ScriptedChatModel(), tmp_path, request=request_text)
+    package = f"{request_text}_system"
+    assert out["status"] == "approved"
+    assert out["blueprint"].name == package
+    report = out["test_report"]
+    blueprint = out["blueprint"]
+    assert (report.passed, report.failed, report.errors, report.failures) == (
+        1 + len(blueprint.reviews) + len(blueprint.scenarios),
+        0,
+        0,
+        (),
+    )
+    deployed = Path(out["deployment"].path)
+    assert deployed == (tmp_path / "out" / package / "v1").resolve()
+    assert (deployed / package / "__init__.py").is_file()
+    assert not (deployed / request_text).exists()
+    pyproject = (deployed / "pyproject.toml").read_text()
+    assert f'name = "{package}"' in pyproject and f'{package} = "{package}.__main__:main"' in pyproject

@@ -117,9 +117,17 @@ def test_rule_name(slug: str, message: str) -> None:
     assert findings[0].element == slug
 
 
-def test_rule_name_project_shadowing_a_module() -> None:
-    assert _messages(_bp([_agent("a")], [], name="json")) == [
-        "project name 'json' would shadow a module of the same name"
+@pytest.mark.parametrize(
+    ("name", "shadowed"),
+    [
+        ("json", "a standard library module"),
+        ("requests", "a module generated projects or their tests import"),
+        ("pyyaml", "an installed distribution"),
+    ],
+)
+def test_rule_name_project_shadowing_a_module(name: str, shadowed: str) -> None:
+    assert _messages(_bp([_agent("a")], [], name=name)) == [
+        f"project name {name!r} is the name of {shadowed}, which it would shadow"
     ]
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.checkpoints import RunRecord
-from autogenesis.report import render_run, run_halt
+from autogenesis.report import for_terminal, render_run, run_halt
 from autogenesis.state import Halt, ModelCall
 
 
@@ -90,8 +90,8 @@ def test_show_says_which_work_is_reviewed_by_whom_and_why() -> None:
     lines = _render(_record("running"), {"blueprint": bp})
     start = next(i for i, line in enumerate(lines) if line.startswith("blueprint: helpdesk v1"))
     assert lines[start + 1 : start + 3] == [
-        # No escape character reaches the terminal.
-        'triage approved by triage_reviewer: it acts outside the system ([31m"sends")',
+        # No escape character reaches the terminal: it is shown escaped, not dropped.
+        'triage approved by triage_reviewer: it acts outside the system (\\x1b[31m"sends")',
         'reply approved by senior_reviewer (a person): the request says "x"',
     ]
 
@@ -124,3 +124,44 @@ def test_show_says_who_read_the_request_and_which_agent_serves_each_clause() -> 
     )
     # The splitter knows English and French separators only: German is cut at its commas.
     assert lines[at + 1 : at + 3] == ["ein Assistent", "der die E-Mails liest und eine Antwort schreibt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a \x1b[31mred\x1b[0m word", r"a \x1b[31mred\x1b[0m word"),
+        ("\x1b]0;title\x07", r"\x1b]0;title\x07"),
+        ("line\nnext\r\tcell", r"line\nnext\r\tcell"),
+        ("\x00\x7f\x85\x9b", r"\x00\x7f\x85\x9b"),
+        ("\u202eevil\u2066", r"\u202eevil\u2066"),
+        ("zero\u200bwidth\ufeff", r"zero\u200bwidth\ufeff"),
+        ("\u2028\u2029", r"\u2028\u2029"),
+        ("lone \ud83d surrogate", r"lone \ud83d surrogate"),
+        ("tag \U000e0041", r"tag \U000e0041"),
+        # A backslash is doubled, so an escape shown is never text that looked like one.
+        (r"C:\x1b", r"C:\\x1b"),
+        # Printable text is kept as it is: accents, emoji and the joiners inside them, other scripts.
+        ("café 😀 👨\u200d👩\u200d👧 שלום مرحبا 漢字", "café 😀 👨\u200d👩\u200d👧 שלום مرحبا 漢字"),
+        ("[bold]not markup[/]", "[bold]not markup[/]"),
+    ],
+)
+def test_for_terminal_escapes_what_could_drive_a_terminal(text: str, shown: str) -> None:
+    assert for_terminal(text) == shown
+
+
+def test_for_terminal_can_leave_backslashes_single_for_json_answers() -> None:
+    assert for_terminal('{"a": "x\\ny"}\n\x1b', backslashes=False) == '{"a": "x\\ny"}\\n\\x1b'
+
+
+def test_for_terminal_leaves_no_control_character_over_the_whole_unicode_range() -> None:
+    import unicodedata
+
+    every = "".join(chr(code) for code in range(0x110000))
+    shown = for_terminal(every)
+    left = {unicodedata.category(ch) for ch in shown if not ch.isprintable() and ch != " "}
+    # What stays unprintable by Python's rule is spacing (Zs), private use (Co), unassigned (Cn)
+    # and the two joiners (Cf) emoji and some scripts need; no control, format or separator else.
+    assert left == {"Zs", "Co", "Cn", "Cf"}
+    assert {ch for ch in shown if unicodedata.category(ch) == "Cf"} == {"\u200c", "\u200d"}
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in shown)
+    shown.encode("utf-8")  # no lone surrogate is left to break the output stream

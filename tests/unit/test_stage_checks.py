@@ -7,7 +7,8 @@ from autogenesis.blueprint.hierarchy import add_approvers
 from autogenesis.drafts import AgentDraft, BlueprintDraft
 from autogenesis.nodes.design import design_problems
 from autogenesis.nodes.hierarchy import hierarchy_problems
-from autogenesis.state import GenesisState, Specification
+from autogenesis.nodes.integrate import test_problems
+from autogenesis.state import GenesisState, Specification, TestFailure, TestReport
 
 SPEC = Specification(goal="Plan projects for small businesses", capabilities=("plan projects", "track progress"))
 REQUEST = "a project manager that plans projects and tracks progress"
@@ -157,3 +158,35 @@ def test_a_prompt_about_something_the_request_does_not_mention_is_sent_back_befo
         ("planner: the prompt is about nothing the request or the agent's role mentions",),
     )
     assert model.calls == []  # no model was asked
+
+
+# What pytest printed when a generated package named `pluggy` hid the real one from pytest.
+_PLUGGY_TRACEBACK = """  File "<frozen runpy>", line 112, in _get_module_details
+  File "/venv/lib/python3.11/site-packages/_pytest/config/__init__.py", line 46, in <module>
+    from pluggy import HookimplMarker
+ImportError: cannot import name 'HookimplMarker' from 'pluggy' (/tmp/sandbox/project/pluggy/__init__.py)
+"""
+
+
+def _reasons(*failures: TestFailure, passed: int = 0) -> list[str]:
+    report = TestReport(passed=passed, failed=0, errors=len(failures), duration_s=1.0, failures=failures)
+    return test_problems(GenesisState(test_report=report))
+
+
+def test_a_traceback_in_a_test_report_becomes_a_one_line_reason_naming_its_cause() -> None:
+    assert _reasons(TestFailure(test="sandbox", message=_PLUGGY_TRACEBACK)) == [
+        "sandbox failed: ImportError: cannot import name 'HookimplMarker' from 'pluggy' "
+        "(/tmp/sandbox/project/pluggy/__init__.py)"
+    ]
+    headed = "pytest exited 4 without a report: Traceback (most recent call last):\n" + _PLUGGY_TRACEBACK
+    assert _reasons(TestFailure(test="tests/test_graph.py::test_runs", message=headed), passed=1) == [
+        "tests/test_graph.py::test_runs failed: pytest exited 4 without a report: ImportError: cannot import "
+        "name 'HookimplMarker' from 'pluggy' (/tmp/sandbox/project/pluggy/__init__.py)"
+    ]
+
+
+def test_a_one_line_failure_is_a_reason_as_it_is() -> None:
+    message = "collection failure: E   ImportError: cannot import name 'BaseMessage'"
+    assert _reasons(TestFailure(test="tests.test_graph", message=message), passed=1) == [
+        f"tests.test_graph failed: {message}"
+    ]
