@@ -21,6 +21,7 @@ import click
 from pydantic import BaseModel
 from rich.cells import cell_len
 from rich.console import Console
+from rich.file_proxy import FileProxy
 from rich.table import Table
 from rich.text import Text
 
@@ -58,7 +59,9 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 class _Masked:
     """Standard output or error, with every secret masked (`autogenesis.secrets.redact`) in what is written.
 
-    The stream is looked up at each write, so a caller that swaps `sys.stdout` (a test runner) is obeyed.
+    The stream is looked up at each write, so a caller that swaps `sys.stdout` (a test runner) is obeyed;
+    rich's own stand-in (a live display's `FileProxy`, which prints through this console) is seen through,
+    or each write would come back here.
     """
 
     def __init__(self, name: str) -> None:
@@ -67,6 +70,8 @@ class _Masked:
     @property
     def _stream(self) -> TextIO:
         stream: TextIO = getattr(sys, self._name)
+        while isinstance(stream, FileProxy):
+            stream = cast(TextIO, stream.rich_proxied_file)
         return stream
 
     @property
