@@ -85,6 +85,9 @@ RESERVED_PROJECT_NAMES = (
 _UNSHADOW_SUFFIX = "_system"
 
 _SLUG = re.compile(r"[a-z][a-z0-9_]*\Z")
+#: A terminal control sequence (CSI like ESC[31m, OSC like ESC]0;title BEL, or ESC and one character):
+#: no word of a name.
+_TERMINAL_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.?)", re.DOTALL)
 
 
 def is_keyword(name: str) -> bool:
@@ -104,7 +107,7 @@ def is_slug(name: str) -> bool:
 
 def slugify(text: str, *, fallback: str, max_chars: int = MAX_NAME_CHARS) -> str:
     """`text` as a slug: lowercase ASCII words joined by `_`, never a keyword; `fallback` when empty."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
+    words = re.findall(r"[a-z0-9]+", _TERMINAL_SEQUENCE.sub(" ", text).lower())
     slug = "_".join(words)
     if not slug or not slug[0].isalpha():
         slug = f"{fallback}_{slug}" if slug else fallback
@@ -128,12 +131,13 @@ def unique(slug: str, taken: Iterable[str], *, max_chars: int = MAX_NAME_CHARS) 
         n += 1
 
 
-def shadows(name: str) -> str | None:
+def shadows(name: str, *, installed: bool = True) -> str | None:
     """What a top-level package called `name` would hide, in words; None when it hides nothing.
 
     Its folder comes first on `sys.path` when its tests run and when it runs from its folder, so
     it must not share the import name of a keyword, the standard library, what every generated
-    project imports, or any module installed here; nor, installed, the name of a distribution.
+    project imports, or (`installed`) any module installed here; nor, installed, the name of a
+    distribution. Without `installed`, only the rules that hold on every machine are checked.
     """
     if is_keyword(name):
         return "a Python keyword"
@@ -141,6 +145,8 @@ def shadows(name: str) -> str | None:
         return "a standard library module"
     if name in RESERVED_PROJECT_NAMES:
         return "a module generated projects or their tests import"
+    if not installed:
+        return None
     try:
         installed = importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # a module already imported without a spec, or a broken finder

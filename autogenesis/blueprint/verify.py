@@ -110,7 +110,9 @@ def _names(bp: Blueprint) -> Iterator[Finding]:
         problem = _name_problem(name)
         if problem:
             yield Finding("name", name[: MAX_NAME_CHARS + 20], f"{kind} name {_show(name)} {problem}")
-    shadowed = shadows(bp.name) if _name_problem(bp.name) is None else None
+    # Only the rules of every machine: the project itself, once installed here, is an installed
+    # module, and its next version must still verify.
+    shadowed = shadows(bp.name, installed=False) if _name_problem(bp.name) is None else None
     if shadowed is not None:
         message = f"project name {_show(bp.name)} is the name of {shadowed}, which it would shadow"
         yield Finding("name", bp.name, message)

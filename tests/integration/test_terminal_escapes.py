@@ -75,5 +75,9 @@ def test_a_request_with_escape_sequences_is_shown_escaped_by_build_runs_and_show
 
 def test_an_error_message_shows_the_text_it_quotes_escaped(tmp_path: Path) -> None:
     code, _, error = cli("show", f"no{TITLE}", "--db", str(tmp_path / "runs.db"))
-    assert code == 2
-    assert error.startswith(r"autogenesis: error: no run with thread id 'no\\x1b]0;title\\x07'")
+    assert (code, error) == (
+        2,
+        "autogenesis: error: the thread id must be printable text, not 'no\\\\x1b]0;title\\\\x07'\n",
+    )
+    code, _, error = cli("show", "no[red]", "--db", str(tmp_path / "runs.db"))
+    assert (code, error) == (2, "autogenesis: error: no run with thread id 'no[red]'\n")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autogenesis.blueprint.build import project_name
-from autogenesis.blueprint.names import MAX_NAME_CHARS, is_slug, shadows
+from autogenesis.blueprint.names import MAX_NAME_CHARS, is_slug, shadows, slugify
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,8 @@ def test_a_long_shadowing_name_keeps_within_the_limit(tmp_path: Path, monkeypatc
     monkeypatch.syspath_prepend(str(tmp_path))
     assert project_name(name) == "a" * 31 + "_system_2"
     assert is_slug(project_name(name))
+
+
+def test_terminal_control_sequences_are_no_words_of_a_name() -> None:
+    text = "triages \x1b[31mred\x1b[0m tickets \x1b]0;title\x07 fast\x1b"
+    assert slugify(text, fallback="system") == "triages_red_tickets_fast"

@@ -6,6 +6,7 @@ import pytest
 
 from autogenesis.blueprint.examples import linear_blueprint
 from autogenesis.blueprint.ir import AgentSpec, Blueprint, Edge, ReviewPair, StateField
+from autogenesis.blueprint.names import shadows
 from autogenesis.blueprint.verify import (
     MAX_AGENTS,
     MAX_FIELDS,
@@ -122,13 +123,19 @@ def test_rule_name(slug: str, message: str) -> None:
     [
         ("json", "a standard library module"),
         ("requests", "a module generated projects or their tests import"),
-        ("pyyaml", "an installed distribution"),
+        ("pytest", "a module generated projects or their tests import"),
     ],
 )
 def test_rule_name_project_shadowing_a_module(name: str, shadowed: str) -> None:
     assert _messages(_bp([_agent("a")], [], name=name)) == [
         f"project name {name!r} is the name of {shadowed}, which it would shadow"
     ]
+
+
+def test_a_project_installed_here_still_verifies_for_its_next_version() -> None:
+    # spaCy's import name stands in for a generated project the user installed after v1.
+    assert shadows("spacy") == "an installed module"
+    assert _messages(_bp([_agent("a")], [], name="spacy")) == []
 
 
 def test_rule_name_field() -> None:
