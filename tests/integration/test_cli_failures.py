@@ -15,8 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-
-from tests.integration.test_cli import HELPDESK, Paused, assert_clean_error, cli, show_json
+from test_cli import HELPDESK, Paused, assert_clean_error, cli, show_json
 
 
 def with_password(url: str, password: str) -> str:
