@@ -29,6 +29,9 @@ class Context:
     generated_retries: int = 3
     #: Where deploy writes projects (each under `<out_dir>/<name>/v<N>`).
     out_dir: str = "generated"
+    #: The temperature of a retry after a repeated rejection, for models that have one (the
+    #: scripted model has none); a retry is warmer only when its model runs colder.
+    retry_temperature: float = 0.7
     #: Sandbox limits for the generated project's tests.
     sandbox_timeout_s: float = 180.0
     sandbox_memory_mb: int = 4096
@@ -42,6 +45,8 @@ class Context:
                 raise ValueError(f"max retries for {stage} must be between 1 and 50, got {cap}")
         if not self.out_dir.strip():  # "" would deploy into the current folder
             raise ValueError("out_dir is empty: name the folder deployed projects are written to")
+        if not 0 <= self.retry_temperature <= 2:
+            raise ValueError(f"retry_temperature must be between 0 and 2, got {self.retry_temperature}")
         if not 0 <= self.max_iterations <= 10:
             raise ValueError(f"max_iterations must be between 0 and 10, got {self.max_iterations}")
 

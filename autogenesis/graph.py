@@ -14,6 +14,7 @@ from langgraph.store.base import BaseStore
 from langgraph.types import RetryPolicy
 
 from autogenesis.context import ITERATIONS, Context
+from autogenesis.loops import looping, repetition_note, work_digest
 from autogenesis.models.base import TransientModelError
 from autogenesis.nodes import control, review
 from autogenesis.nodes._common import as_node
@@ -88,15 +89,20 @@ def cap(state: GenesisState, key: str) -> int:
 
 
 def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
-    """The router after `stage`'s approver: forward when approved, back to `retry`, or escalate at the cap.
+    """The router after `stage`'s approver: forward when approved, back to `retry`, or end the loop.
 
-    `on_approve` is the next node, or a router choosing it when approval can lead several ways.
+    A rejection that repeats the stage once more than its varied retry allows (`loops.looping`)
+    ends the run at `break_loop`, even at the cap: the loop says more than the cap would. Else the
+    cap sends the run to `escalate`. `on_approve` is the next node, or a router choosing it when
+    approval can lead several ways.
     """
 
     def route(state: GenesisState) -> str:
         last = state["reviews"][-1]
         if last.approved:
             return on_approve if isinstance(on_approve, str) else on_approve(state)
+        if looping(state, stage):
+            return "break_loop"
         if state["attempts"][stage] >= cap(state, stage):
             return "escalate"
         return retry
@@ -105,11 +111,15 @@ def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
     return route
 
 
-def _recording_caps(approver: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-    """`approver`, also writing the caps in force, so the router after it reads the run's current ones."""
+def _recording(stage: Stage, approver: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`approver`, its verdict also carrying the digest of the work judged (for loop detection),
+    and writing the caps in force, so the router after it reads the run's current ones."""
 
     def approve(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
-        return {**approver(state, runtime, model=model), "caps": runtime.context.caps()}
+        update = approver(state, runtime, model=model)
+        digest = work_digest(state, stage)
+        reviews = [review.model_copy(update={"work": digest}) for review in update["reviews"]]
+        return {**update, "reviews": reviews, "caps": runtime.context.caps()}
 
     approve.__doc__ = approver.__doc__
     return approve
@@ -132,11 +142,12 @@ def add_review_loop(
     where a rejection goes when it is not back to the worker.
     """
     name = f"review_{stage}"
-    builder.add_node(name, as_node(name, _recording_caps(approver), model), retry_policy=MODEL_RETRY)
+    builder.add_node(name, as_node(name, _recording(stage, approver), model), retry_policy=MODEL_RETRY)
     builder.add_edge(tail or stage, name)
     back = retry or stage
     forward, destinations = (on_approve, [on_approve]) if isinstance(on_approve, str) else on_approve
-    builder.add_conditional_edges(name, route_review(stage, back, forward), [back, *destinations, "escalate"])
+    ends = ["break_loop", "escalate"]
+    builder.add_conditional_edges(name, route_review(stage, back, forward), [back, *destinations, *ends])
 
 
 def after_intake(state: GenesisState) -> str:
@@ -157,23 +168,26 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
         GenesisState, context_schema=Context, input_schema=InputState
     )
 
-    def node(name: str, fn: Callable[..., dict[str, Any]]) -> None:
-        builder.add_node(name, as_node(name, fn, model), retry_policy=MODEL_RETRY)
+    def node(name: str, fn: Callable[..., dict[str, Any]], *, worker: bool = False) -> None:
+        varied = (lambda state: repetition_note(state) is not None) if worker else None
+        builder.add_node(name, as_node(name, fn, model, varied=varied), retry_policy=MODEL_RETRY)
 
     node("intake", control.intake)
-    node("understand", understand)
-    node("design", design)
-    node("hierarchy", hierarchy)
+    node("understand", understand, worker=True)
+    node("design", design, worker=True)
+    node("hierarchy", hierarchy, worker=True)
     node("design_prompts", design_prompts)
-    node("write_prompt", write_prompt)
+    varied_task = as_node("write_prompt", write_prompt, model, varied=lambda task: task["varied"])
+    builder.add_node("write_prompt", varied_task, retry_policy=MODEL_RETRY)
     node("generate", generate)
     node("integrate", integrate)
-    node("optimize", optimize)
-    node("document", document)
+    node("optimize", optimize, worker=True)
+    node("document", document, worker=True)
     node("deploy", deploy)
-    node("feedback", feedback)
+    node("feedback", feedback, worker=True)
     node("iterate", control.iterate)
     node("escalate", control.escalate)
+    node("break_loop", control.break_loop)
     node("finish", control.finish)
 
     builder.add_edge(START, "intake")
@@ -212,6 +226,7 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     loop("feedback", feedback_problems, _with_agents(_work("feedback")), (after_feedback, ["iterate", "finish"]))
     builder.add_edge("iterate", "design")
     builder.add_edge("escalate", END)
+    builder.add_edge("break_loop", END)
     builder.add_edge("finish", END)
     return builder
 

@@ -64,6 +64,8 @@ class Review(Artifact):
     reviewer: Literal["checks", "model"] = "model"
     #: Items (agent slugs, file paths, test names) the reasons are about, when a stage has several.
     subjects: tuple[str, ...] = ()
+    #: A digest of the work judged (`loops.work_digest`): an attempt that repeats the last is a loop.
+    work: str = ""
 
 
 class AgentPrompt(Artifact):

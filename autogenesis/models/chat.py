@@ -93,6 +93,29 @@ def _asking(request: Request) -> Iterator[None]:
         _request.reset(token)
 
 
+_retry_temperature: ContextVar[float | None] = ContextVar("autogenesis_retry_temperature", default=None)
+
+
+@contextmanager
+def warmer(temperature: float | None) -> Iterator[None]:
+    """Within it, `generate` asks models that have a temperature at `temperature` at least (None: as set)."""
+    token = _retry_temperature.set(temperature)
+    try:
+        yield
+    finally:
+        _retry_temperature.reset(token)
+
+
+def warmed(model: BaseChatModel) -> BaseChatModel:
+    """`model` at the temperature `warmer` asks for, where it has one and runs colder."""
+    temperature = _retry_temperature.get()
+    if temperature is None or "temperature" not in type(model).model_fields:
+        return model
+    if (getattr(model, "temperature", None) or 0.0) >= temperature:
+        return model
+    return model.model_copy(update={"temperature": temperature})
+
+
 def model_name(model: BaseChatModel) -> str:
     """The setting a model was made from, else its LangChain type."""
     return str((model.metadata or {}).get(SETTING_KEY) or model._llm_type)
@@ -301,7 +324,7 @@ def _prepare(model: BaseChatModel) -> None:
 
 def generate(model: BaseChatModel, schema: type[T], prompt: Prompt, *, retries: int | None = None) -> T:
     """An instance of `schema` answering `prompt`; ModelError when the retries are spent."""
-    model = model_for(model, prompt.role)
+    model = warmed(model_for(model, prompt.role))
     retries = int((model.metadata or {}).get(RETRIES_KEY, DEFAULT_RETRIES)) if retries is None else retries
     runnable, constrained = structured(model, grammar_schema(schema, prompt.examples, prompt.choices))
     config: Any = {"run_name": prompt.role, "tags": [f"role:{prompt.role}"], "metadata": {ROLE_KEY: prompt.role}}

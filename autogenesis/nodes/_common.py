@@ -10,7 +10,9 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
+from autogenesis.loops import repetition_note
 from autogenesis.models.accounting import collecting
+from autogenesis.models.chat import warmer
 from autogenesis.state import Event, GenesisState
 
 NodeFn = Callable[..., dict[str, Any]]
@@ -22,16 +24,19 @@ class Node(Protocol):
     def __call__(self, state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]: ...
 
 
-def as_node(name: str, fn: NodeFn, model: BaseChatModel) -> Node:
+def as_node(name: str, fn: NodeFn, model: BaseChatModel, *, varied: Callable[[Any], bool] | None = None) -> Node:
     """Bind `model` to a node function and record its model calls and a `done` event in its update.
 
     Everything a node returns lands in state only when it completes, so a node interrupted
-    mid-way leaves no trace and runs again from its start on resume.
+    mid-way leaves no trace and runs again from its start on resume. `varied` tells, for a
+    worker, whether its state is a retry after a repeated rejection: its model calls then run
+    at the run's `retry_temperature`.
     """
 
     def node(state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]:
         started = time.time()
-        with collecting() as calls:
+        warmth = runtime.context.retry_temperature if varied is not None and varied(state) else None
+        with collecting() as calls, warmer(warmth):
             update = fn(state, runtime, model=model)
         done = Event(node=name, kind="done", at=started, duration_s=round(time.time() - started, 6))
         return {**update, "calls": calls, "events": [done, *update.get("events", [])]}
@@ -52,10 +57,12 @@ def next_attempt(state: GenesisState, stage: str) -> dict[str, dict[str, int]]:
 
 
 def rejection_feedback(state: GenesisState) -> tuple[str, ...]:
-    """Reasons of the rejection that sent the run back here, if the last verdict was one."""
+    """Reasons of the rejection that sent the run back here, if the last verdict was one, and the
+    sentence naming the repetition when that rejection repeated the one before."""
     reviews = state.get("reviews", [])
     if reviews and not reviews[-1].approved:
         last = reviews[-1]
         prefix = "" if last.reviewer == "model" else f"{last.stage} checks: "
-        return tuple(prefix + reason for reason in last.reasons)
+        note = repetition_note(state)
+        return tuple(prefix + reason for reason in last.reasons) + ((note,) if note else ())
     return ()

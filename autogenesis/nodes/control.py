@@ -8,6 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
 from autogenesis.context import Context
+from autogenesis.loops import loop_detail
 from autogenesis.state import MAX_REQUEST_CHARS, Event, GenesisState, Halt
 from autogenesis.validation import InvalidRequest, validate_request
 
@@ -33,6 +34,12 @@ def escalate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatM
     last = state["reviews"][-1]
     detail = f"{last.attempt} attempts rejected; last reasons: {'; '.join(last.reasons) or 'none given'}"
     return _halt(Halt(kind="escalated", stage=last.stage, detail=detail))
+
+
+def break_loop(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
+    """End the run: a stage repeated its work or its rejection after its retry was varied."""
+    stage = state["reviews"][-1].stage
+    return _halt(Halt(kind="loop_detected", stage=stage, detail=loop_detail(state, stage)))
 
 
 def iterate(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:

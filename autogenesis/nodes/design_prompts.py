@@ -12,6 +12,7 @@ from typing_extensions import TypedDict
 from autogenesis.blueprint.ir import AgentSpec, Blueprint
 from autogenesis.context import Context
 from autogenesis.drafts import PromptDraft
+from autogenesis.loops import repetition_note
 from autogenesis.models.chat import generate
 from autogenesis.nodes._common import attempt, next_attempt
 from autogenesis.prompts import design_prompts as prompts
@@ -25,6 +26,8 @@ class PromptTask(TypedDict):
     agent: AgentSpec
     attempt: int
     feedback: tuple[str, ...]
+    #: A retry after a repeated rejection (`loops.repetition_note`), run warmer.
+    varied: bool
 
 
 def agents_to_prompt(state: GenesisState) -> list[AgentSpec]:
@@ -53,6 +56,7 @@ def send_prompt_tasks(state: GenesisState) -> list[Send] | str:
     """One `write_prompt` task per agent that needs a prompt, with the reviewer's reasons for it."""
     reviews = state.get("reviews", [])
     last = reviews[-1] if reviews and reviews[-1].stage == "design_prompts" and not reviews[-1].approved else None
+    note = repetition_note(state) if last else None
     tasks = []
     for agent in agents_to_prompt(state):
         feedback = (
@@ -61,7 +65,11 @@ def send_prompt_tasks(state: GenesisState) -> list[Send] | str:
             else ()
         )
         task = PromptTask(
-            blueprint=state["blueprint"], agent=agent, attempt=attempt(state, "design_prompts"), feedback=feedback
+            blueprint=state["blueprint"],
+            agent=agent,
+            attempt=attempt(state, "design_prompts"),
+            feedback=feedback + ((note,) if note else ()),
+            varied=note is not None,
         )
         tasks.append(Send("write_prompt", task))
     return tasks or "review_design_prompts"

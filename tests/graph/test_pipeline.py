@@ -11,9 +11,12 @@ from generated import imported, write_files
 from langgraph.checkpoint.memory import InMemorySaver
 
 from autogenesis import Context, build_graph
+from autogenesis.drafts import DocsDraft, FeedbackDraft, Verdict
 from autogenesis.models import ModelError, TransientModelError
-from autogenesis.models.scripted import ScriptedChatModel
+from autogenesis.models.base import Prompt, T
+from autogenesis.models.scripted import Script, ScriptedChatModel
 from autogenesis.state import REVIEWED_STAGES
+from autogenesis.use_cases import USE_CASES
 
 HELPDESK = "a helpdesk that triages tickets, drafts replies and has a reviewer approve them"
 
@@ -123,8 +126,69 @@ def test_jobs_the_request_runs_in_parallel_branch_and_join(tmp_path: Path) -> No
     assert 'add_join(builder, agent="writes_summary")' in out["project"].files[f"{blueprint.name}/graph.py"]
 
 
+class Recording(Script):
+    """The scripted model's script, also keeping every prompt it was asked."""
+
+    def __init__(self, **scripting: Any) -> None:
+        super().__init__(**scripting)
+        self.prompts: list[Prompt] = []
+
+    def generate(self, schema: type[T], prompt: Prompt) -> T:
+        self.prompts.append(prompt)
+        return super().generate(schema, prompt)
+
+    def feedback(self, role: str) -> list[tuple[str, ...]]:
+        """The feedback of each prompt asked of `role`, in order."""
+        return [p.feedback for p in self.prompts if p.role == role]
+
+
+TRIAGE, REPLIES = "weak on 'triages tickets'", "weak on 'drafts replies'"
+#: Three rejections of the helpdesk, each for other reasons (an approver cites the request's clauses).
+DISTINCT = [(TRIAGE,), (REPLIES,), (TRIAGE, REPLIES)]
+
+
+def _rejections(reasons: list[tuple[str, ...]]) -> list[Verdict]:
+    return [Verdict(approved=False, reasons=list(r)) for r in reasons]
+
+
+def _loop_note(stage: str, first: int, what: str) -> str:
+    return (
+        f"This is a loop: {stage} attempts {first} and {first + 1} were rejected with {what}, "
+        "so do not repeat that work; take a different approach."
+    )
+
+
+@pytest.mark.parametrize("stage", ["document", "feedback"])
+def test_distinct_rejections_of_distinct_work_escalate_at_exactly_the_cap(stage: str, tmp_path: Path) -> None:
+    work: dict[str, list[Any]] = {
+        "document": [DocsDraft(overview=f"overview {n}", user_guide="run it", operations="ops") for n in (1, 2, 3)],
+        "feedback": [FeedbackDraft(summary=f"summary {n}") for n in (1, 2, 3)],
+    }
+    model = ScriptedChatModel(responses={stage: work[stage], f"review:{stage}": _rejections(DISTINCT)})
+    _, out = run(model, tmp_path)
+    assert out["status"] == f"escalated:{stage}"
+    assert out["attempts"][stage] == 3
+    assert [r.reasons for r in out["reviews"] if r.stage == stage] == DISTINCT
+    model.assert_consumed()
+
+
 @pytest.mark.parametrize("stage", REVIEWED_STAGES)
-def test_rejecting_a_stage_forever_escalates_after_exactly_its_cap(stage: str, tmp_path: Path) -> None:
+def test_identical_rejections_end_loop_detected_before_the_cap(stage: str, tmp_path: Path) -> None:
+    model = ScriptedChatModel(reject={stage: None})
+    _, out = run(model, tmp_path, max_retries={stage: 5})
+    assert out["status"] == f"loop_detected:{stage}"
+    assert out["halt"].kind == "loop_detected" and out["halt"].stage == stage
+    # Varied once, then stopped; generate renders without a model, so it has nothing to vary.
+    judgments = 2 if stage == "generate" else 3
+    assert out["attempts"][stage] == judgments
+    verdicts = [r for r in out["reviews"] if r.stage == stage]
+    assert [(r.attempt, r.approved) for r in verdicts] == [(n, False) for n in range(1, judgments + 1)]
+    assert len({r.reasons for r in verdicts}) == 1 and all(r.work for r in verdicts)
+    assert ("deployment" in out) == (stage == "feedback")
+
+
+@pytest.mark.parametrize("stage", [s for s in REVIEWED_STAGES if s != "generate"])
+def test_a_cap_reached_before_the_second_repetition_escalates(stage: str, tmp_path: Path) -> None:
     model = ScriptedChatModel(reject={stage: None})
     _, out = run(model, tmp_path, max_retries={stage: 2})
     assert out["status"] == f"escalated:{stage}"
@@ -132,8 +196,56 @@ def test_rejecting_a_stage_forever_escalates_after_exactly_its_cap(stage: str, t
     assert out["attempts"][stage] == 2
     verdicts = [r for r in out["reviews"] if r.stage == stage]
     assert [(r.attempt, r.approved) for r in verdicts] == [(1, False), (2, False)]
-    # only feedback comes after deployment
     assert ("deployment" in out) == (stage == "feedback")
+
+
+def test_a_detected_loop_takes_precedence_over_the_cap(tmp_path: Path) -> None:
+    model = ScriptedChatModel(reject={"generate": None})
+    _, out = run(model, tmp_path, max_retries={"generate": 2})
+    assert (out["status"], out["attempts"]["generate"]) == ("loop_detected:generate", 2)
+
+
+def test_a_worker_repeating_its_work_is_varied_then_stopped(tmp_path: Path) -> None:
+    script = Recording(responses={"review:design": _rejections(DISTINCT)})
+    _, out = run(ScriptedChatModel(script), tmp_path, max_retries={"design": 5})
+    assert script.feedback("design") == [(), (TRIAGE,), (REPLIES, _loop_note("design", 1, "the same work"))]
+    assert out["status"] == "loop_detected:design"
+    assert out["halt"].detail == (
+        f"attempt 2 repeated 1 (the same work), attempt 3 repeated 2 (the same work); last reasons: {TRIAGE}; {REPLIES}"
+    )
+    script.assert_consumed()
+
+
+def test_an_approver_repeating_its_reasons_is_varied_then_stopped(tmp_path: Path) -> None:
+    summaries = [FeedbackDraft(summary=f"summary {n}") for n in (1, 2, 3)]
+    script = Recording(responses={"feedback": summaries}, reject={"feedback": None})
+    _, out = run(ScriptedChatModel(script), tmp_path, max_retries={"feedback": 5})
+    assert script.feedback("feedback") == [(), (TRIAGE,), (TRIAGE, _loop_note("feedback", 1, "the same reasons"))]
+    assert out["status"] == "loop_detected:feedback" and out["attempts"]["feedback"] == 3
+    script.assert_consumed()
+
+
+def test_integration_and_design_handing_back_the_same_failures_is_a_loop(tmp_path: Path) -> None:
+    script = Recording(reject={"integrate": None})
+    _, out = run(ScriptedChatModel(script), tmp_path, max_retries={"integrate": 5})
+    assert script.feedback("design") == [
+        (),
+        (TRIAGE,),
+        (TRIAGE, _loop_note("integrate", 1, "the same work and the same reasons")),
+    ]
+    assert [c for c in script.calls if c in ("design", "review:integrate")] == ["design", "review:integrate"] * 3
+    assert out["status"] == "loop_detected:integrate"
+    assert (out["attempts"]["integrate"], out["attempts"]["design"]) == (3, 3)
+
+
+def test_small_business_build_rejecting_identical_code_ends_after_two_judgments(tmp_path: Path) -> None:
+    model = ScriptedChatModel(reject={"generate": None})
+    _, out = run(model, tmp_path, request=USE_CASES["project_management"])
+    assert out["status"] == "loop_detected:generate"
+    assert model.count()["review:generate"] == 2 and out["attempts"]["generate"] == 2
+    assert out["halt"].detail == (
+        "attempt 2 repeated 1 (the same work and the same reasons); last reasons: weak on 'plans projects'"
+    )
 
 
 def test_a_rejection_goes_back_with_its_reasons(tmp_path: Path) -> None:
