@@ -37,6 +37,10 @@ MODEL_RETRY = RetryPolicy(
 
 DEFAULT_CAPS = Context().caps()
 
+#: Nodes that start whatever the budgets: those ending the run (stopping there would save nothing),
+#: and the prompt fan-out's tasks, whose dispatch was checked (a task sees its item, not the run's usage).
+_UNBUDGETED = frozenset({"write_prompt", "escalate", "finish"})
+
 
 def _work(*keys: str) -> Callable[[GenesisState], str]:
     """What an approver is shown: the named artifacts as JSON."""
@@ -158,7 +162,7 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     )
 
     def node(name: str, fn: Callable[..., dict[str, Any]]) -> None:
-        builder.add_node(name, as_node(name, fn, model), retry_policy=MODEL_RETRY)
+        builder.add_node(name, as_node(name, fn, model, budgeted=name not in _UNBUDGETED), retry_policy=MODEL_RETRY)
 
     node("intake", control.intake)
     node("understand", understand)
