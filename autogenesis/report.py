@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Table
 from rich.text import Text
 
 from autogenesis import budgets
@@ -149,34 +149,24 @@ def timeline(state: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render_timeline(console: Console, rows: list[dict[str, Any]]) -> None:
-    """The timeline as a table, with a total row."""
-    table = Table(
-        Column("node", no_wrap=True),
-        "start",
-        "seconds",
-        "model calls",
-        "tokens",
-        Column("verdict", no_wrap=True, overflow="ellipsis"),
-        box=None,
-    )
-    for row in rows:
-        table.add_row(
-            plain(row["node"]),
-            row["start"][11:23],  # the time of day, to the millisecond
-            f"{row['duration_s']:.3f}",
-            str(row["model_calls"]),
-            str(row["tokens"]),
-            plain(row["verdict"][:100]),
+    """The timeline as fixed columns, a line per node run and a total; the verdict, last, is never cut."""
+    total = {
+        "node": "total",
+        "start": "",
+        "duration_s": sum(r["duration_s"] for r in rows),
+        "model_calls": sum(r["model_calls"] for r in rows),
+        "tokens": sum(r["tokens"] for r in rows),
+        "verdict": "",
+    }
+    width = max(len(r["node"]) for r in [*rows, total])
+    _line(console, f"{'node':<{width}}  {'start':<12}  {'seconds':>9}  {'model calls':>11}  {'tokens':>8}  verdict")
+    for row in [*rows, total]:
+        # The time of day, to the millisecond, from the ISO 8601 start.
+        line = (
+            f"{row['node']:<{width}}  {row['start'][11:23]:<12}  {row['duration_s']:>9.3f}  "
+            f"{row['model_calls']:>11}  {row['tokens']:>8}  {row['verdict']}"
         )
-    table.add_row(
-        "total",
-        "",
-        f"{sum(r['duration_s'] for r in rows):.3f}",
-        str(sum(r["model_calls"] for r in rows)),
-        str(sum(r["tokens"] for r in rows)),
-        "",
-    )
-    console.print(table)
+        _line(console, line.rstrip())
 
 
 def timeline_csv(rows: list[dict[str, Any]]) -> str:
