@@ -25,6 +25,7 @@ from rich.file_proxy import FileProxy
 from rich.table import Table
 from rich.text import Text
 
+from autogenesis.budgets import OPTIONS, amount
 from autogenesis.checkpoints import (
     MEMORY,
     Persistence,
@@ -416,6 +417,9 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     if command is not None and halt is not None and halt.kind == "escalated" and halt.stage:
         raised = f"{halt.stage}={outcome.state.get('attempts', {}).get(halt.stage, 0) + 1}"
         err.print(plain(f"continue with: {command} --max-retries {raised}{_password_note(db)}"))
+    elif command is not None and outcome.spent is not None:
+        larger = f"{OPTIONS[outcome.spent.budget]} {amount(2 * outcome.spent.allowed).replace(',', '')}"
+        err.print(plain(f"continue with: {command} {larger}{_password_note(db)}"))
     elif command is not None and outcome.exit_code in (1, 3, EXIT_CANCELLED):
         err.print(plain(f"resume with: {command}{_password_note(db)}"))
     sys.exit(outcome.exit_code)
@@ -486,6 +490,29 @@ DB_HELP = (
 )
 
 
+def _budget_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`--max-model-calls`, `--max-tokens` and `--max-seconds`: the run's budgets (unset: unlimited)."""
+    for option in reversed(
+        (
+            click.option("--max-model-calls", type=click.IntRange(min=1), help="Model calls the run may make."),
+            click.option("--max-tokens", type=click.IntRange(min=1), help="Prompt plus completion tokens."),
+            click.option(
+                "--max-seconds",
+                type=click.FloatRange(min=0, min_open=True),
+                help="Seconds of node work (time between a kill and a resume is not counted).",
+            ),
+        )
+    ):
+        fn = option(fn)
+    return fn
+
+
+def _budgets(max_model_calls: int | None, max_tokens: int | None, max_seconds: float | None) -> dict[str, Any]:
+    """The budgets given on the command line, as `Context` fields."""
+    given = {"max_model_calls": max_model_calls, "max_tokens": max_tokens, "max_seconds": max_seconds}
+    return {key: value for key, value in given.items() if value is not None}
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="autogenesis")
 def cli() -> None:
@@ -527,6 +554,7 @@ def _stop(signum: int, frame: object) -> None:
 @click.option("--out", default="generated", show_default=True, help="Folder deployed projects are written to.")
 @click.option("--max-retries", multiple=True, metavar="N|STAGE=N", help="Attempts per stage before escalating.")
 @click.option("--max-iterations", type=click.IntRange(0, 10), default=1, show_default=True, help="Feedback iterations.")
+@_budget_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--stream", is_flag=True, help=STREAM_HELP)
 def build(
@@ -537,13 +565,21 @@ def build(
     out: str,
     max_retries: tuple[str, ...],
     max_iterations: int,
+    max_model_calls: int | None,
+    max_tokens: int | None,
+    max_seconds: float | None,
     quiet: bool,
     stream: bool,
 ) -> None:
     """Build the multi-agent system REQUEST describes ('-' reads it from standard input)."""
     text = _read_request(request)
     try:
-        context = Context(out_dir=_check_out_dir(out), max_iterations=max_iterations, **_parse_retries(max_retries))
+        context = Context(
+            out_dir=_check_out_dir(out),
+            max_iterations=max_iterations,
+            **_parse_retries(max_retries),
+            **_budgets(max_model_calls, max_tokens, max_seconds),
+        )
     except ValueError as exc:
         fail(str(exc))
     thread_id = uuid.uuid4().hex[:12] if thread_id is None else _checked_thread_id(thread_id)
@@ -576,6 +612,7 @@ def build(
     help="New attempt caps from now on; an escalated run goes on when its stage's cap is raised.",
 )
 @click.option("--max-iterations", type=click.IntRange(0, 10), help="New cap on feedback iterations.")
+@_budget_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--stream", is_flag=True, help=STREAM_HELP)
 def resume(
@@ -584,14 +621,19 @@ def resume(
     db: str | None,
     max_retries: tuple[str, ...],
     max_iterations: int | None,
+    max_model_calls: int | None,
+    max_tokens: int | None,
+    max_seconds: float | None,
     quiet: bool,
     stream: bool,
 ) -> None:
-    """Continue an interrupted run from its last checkpoint, or an escalated one with a higher cap."""
+    """Continue an interrupted run from its last checkpoint, an escalated one with a higher cap, or
+    one that used up a budget with a larger budget (the budgets given replace the run's)."""
     thread_id = _checked_thread_id(thread_id)
     caps = _parse_retries(max_retries) if max_retries else {}
     if max_iterations is not None:
         caps["max_iterations"] = max_iterations
+    caps.update(_budgets(max_model_calls, max_tokens, max_seconds))
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
         try:
@@ -635,16 +677,26 @@ def runs(db: str | None, as_json: bool) -> None:
 @click.argument("thread_id")
 @click.option("--db", help=DB_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def show(thread_id: str, db: str | None, as_json: bool) -> None:
-    """Show a run stage by stage: attempts, verdicts, halt reason, deployment, model calls."""
+@click.option("--timeline", is_flag=True, help="Each node run instead: start, duration, model calls, tokens, verdict.")
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="Write the timeline as CSV to this file ('-': standard output); implies --timeline.",
+)
+def show(thread_id: str, db: str | None, as_json: bool, timeline: bool, csv_file: str | None) -> None:
+    """Show a run stage by stage: attempts, verdicts, halt reason, budgets, deployment, model calls."""
     thread_id = _checked_thread_id(thread_id)
     with _inspector(db) as runner:
         try:
             record, state = runner.state(thread_id)
         except RunError as exc:
             fail(str(exc))
-    from autogenesis.report import reading, render_run, run_halt
+    from autogenesis.report import budget_use, reading, render_run, run_halt
 
+    if timeline or csv_file is not None:
+        _show_timeline(state, as_json, csv_file)
+        return
     if as_json:
         # `status` and `halt` first: an error or cancelled run has no halt in its state, only in its record.
         shown = {
@@ -652,11 +704,33 @@ def show(thread_id: str, db: str | None, as_json: bool) -> None:
             "halt": _jsonable(run_halt(record, state)),
             "run": record.model_dump(mode="json"),
             "reading": reading(state.get("request") or record.request, state.get("blueprint")),
+            "budgets": budget_use(record, state),
             "state": _jsonable(state),
         }
         click.echo(redact(json.dumps(shown, indent=2)))
         return
     render_run(out, record, state)
+
+
+def _show_timeline(state: dict[str, Any], as_json: bool, csv_file: str | None) -> None:
+    """The timeline as CSV to `csv_file` when given ('-': standard output, and nothing else there),
+    and on standard output as JSON or a table."""
+    from autogenesis.report import render_timeline, timeline, timeline_csv
+
+    rows = timeline(state)
+    if csv_file is not None:
+        text = redact(timeline_csv(rows))
+        if csv_file == "-":
+            click.echo(text, nl=False)
+            return
+        try:
+            Path(csv_file).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"cannot write the timeline to {csv_file}: {exc.strerror or exc}")
+    if as_json:
+        click.echo(redact(json.dumps(rows, indent=2)))
+    else:
+        render_timeline(out, rows)
 
 
 @cli.command()

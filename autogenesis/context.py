@@ -1,4 +1,4 @@
-"""Per-run settings: caps, iterations and output folder. Frozen; passed as LangGraph run context."""
+"""Per-run settings: caps, iterations, budgets and output folder. Frozen; passed as LangGraph run context."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ class Context:
     #: Sandbox limits for the generated project's tests.
     sandbox_timeout_s: float = 180.0
     sandbox_memory_mb: int = 4096
+    #: Budgets of the run (None: unlimited), checked before each node starts (`autogenesis.budgets`):
+    #: model calls, prompt plus completion tokens, and seconds of node work (time between a kill
+    #: and a resume is not counted).
+    max_model_calls: int | None = None
+    max_tokens: int | None = None
+    max_seconds: float | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.max_retries) - set(REVIEWED_STAGES)
@@ -49,6 +55,13 @@ class Context:
             raise ValueError(f"retry_temperature must be between 0 and 2, got {self.retry_temperature}")
         if not 0 <= self.max_iterations <= 10:
             raise ValueError(f"max_iterations must be between 0 and 10, got {self.max_iterations}")
+        for name, limit in (
+            ("max_model_calls", self.max_model_calls),
+            ("max_tokens", self.max_tokens),
+            ("max_seconds", self.max_seconds),
+        ):
+            if limit is not None and not limit > 0:
+                raise ValueError(f"{name} must be more than 0, got {limit}")
 
     def retries(self, stage: str) -> int:
         """The attempt cap of `stage`."""

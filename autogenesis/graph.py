@@ -38,6 +38,10 @@ MODEL_RETRY = RetryPolicy(
 
 DEFAULT_CAPS = Context().caps()
 
+#: Nodes that start whatever the budgets: those ending the run (stopping there would save nothing),
+#: and the prompt fan-out's tasks, whose dispatch was checked (a task sees its item, not the run's usage).
+_UNBUDGETED = frozenset({"write_prompt", "escalate", "break_loop", "finish"})
+
 
 def _work(*keys: str) -> Callable[[GenesisState], str]:
     """What an approver is shown: the named artifacts as JSON."""
@@ -170,14 +174,15 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
 
     def node(name: str, fn: Callable[..., dict[str, Any]], *, worker: bool = False) -> None:
         varied = (lambda state: repetition_note(state) is not None) if worker else None
-        builder.add_node(name, as_node(name, fn, model, varied=varied), retry_policy=MODEL_RETRY)
+        budgeted = name not in _UNBUDGETED
+        builder.add_node(name, as_node(name, fn, model, varied=varied, budgeted=budgeted), retry_policy=MODEL_RETRY)
 
     node("intake", control.intake)
     node("understand", understand, worker=True)
     node("design", design, worker=True)
     node("hierarchy", hierarchy, worker=True)
     node("design_prompts", design_prompts)
-    varied_task = as_node("write_prompt", write_prompt, model, varied=lambda task: task["varied"])
+    varied_task = as_node("write_prompt", write_prompt, model, varied=lambda task: task["varied"], budgeted=False)
     builder.add_node("write_prompt", varied_task, retry_policy=MODEL_RETRY)
     node("generate", generate)
     node("integrate", integrate)

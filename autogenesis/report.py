@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import unicodedata
 from collections import defaultdict
 from typing import Any
@@ -11,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from autogenesis import budgets
 from autogenesis.checkpoints import RunRecord
-from autogenesis.state import REVIEWED_STAGES, Halt, ModelCall, Review
+from autogenesis.context import Context
+from autogenesis.state import REVIEWED_STAGES, Event, Halt, ModelCall, Review
 
 #: Invisible characters shown as they are: they join the parts of an emoji, or of a word in some scripts.
 _JOINERS = frozenset("\u200c\u200d")
@@ -66,6 +71,7 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
     halt = run_halt(record, state)
     if halt is not None:
         _line(console, f"halt: {halt} — {halt.detail or 'no reason recorded'}")
+    _line(console, "budgets: " + "; ".join(_budget(name, use) for name, use in budget_use(record, state).items()))
     for key, label in (
         ("blueprint", "blueprint"),
         ("test_report", "tests"),
@@ -97,6 +103,79 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
                 f"{sum(c.load_s for c in role_calls):.2f}",
             )
         console.print(usage)
+
+
+def budget_use(record: RunRecord, state: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """What the run has used of each budget, and its limit under the run's latest settings (None: unlimited)."""
+    return budgets.report(state, Context(**record.context))
+
+
+def _budget(name: str, use: dict[str, float | None]) -> str:
+    used, limit = use["used"] or 0.0, use["allowed"]
+    allowed = "no limit" if limit is None else budgets.amount(limit)
+    return f"{name.replace('_', ' ')} {budgets.amount(used)} of {allowed}"
+
+
+#: The columns of a timeline row, in order (`--json` keys, CSV header).
+TIMELINE_COLUMNS = ("node", "start", "duration_s", "model_calls", "tokens", "verdict")
+
+
+def timeline(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each node run of the run, in the order its work landed in state: start (ISO 8601), duration,
+    model calls, tokens, and its verdict (an approver's) or the halt it ended the run with.
+
+    Read from the run's recorded events, so a resumed run shows every node that completed, in
+    whichever process; a node cut short by a kill left no event and shows once, as it reran.
+    """
+    rows: list[dict[str, Any]] = []
+    events: list[Event] = state.get("events", [])
+    for event in events:
+        if event.kind == "done":
+            start = dt.datetime.fromtimestamp(event.at, dt.UTC).astimezone().isoformat(timespec="milliseconds")
+            rows.append(
+                {
+                    "node": event.node,
+                    "start": start,
+                    "duration_s": event.duration_s,
+                    "model_calls": event.model_calls,
+                    "tokens": event.tokens,
+                    "verdict": "",
+                }
+            )
+        elif rows and event.kind in ("verdict", "halt"):
+            # A node's own events follow its `done` event in the same update.
+            rows[-1]["verdict"] = event.detail
+    return rows
+
+
+def render_timeline(console: Console, rows: list[dict[str, Any]]) -> None:
+    """The timeline as fixed columns, a line per node run and a total; the verdict, last, is never cut."""
+    total = {
+        "node": "total",
+        "start": "",
+        "duration_s": sum(r["duration_s"] for r in rows),
+        "model_calls": sum(r["model_calls"] for r in rows),
+        "tokens": sum(r["tokens"] for r in rows),
+        "verdict": "",
+    }
+    width = max(len(r["node"]) for r in [*rows, total])
+    _line(console, f"{'node':<{width}}  {'start':<12}  {'seconds':>9}  {'model calls':>11}  {'tokens':>8}  verdict")
+    for row in [*rows, total]:
+        # The time of day, to the millisecond, from the ISO 8601 start.
+        line = (
+            f"{row['node']:<{width}}  {row['start'][11:23]:<12}  {row['duration_s']:>9.3f}  "
+            f"{row['model_calls']:>11}  {row['tokens']:>8}  {row['verdict']}"
+        )
+        _line(console, line.rstrip())
+
+
+def timeline_csv(rows: list[dict[str, Any]]) -> str:
+    """The timeline as CSV, a header row first (the columns of `TIMELINE_COLUMNS`)."""
+    stream = io.StringIO()
+    writer = csv.DictWriter(stream, fieldnames=TIMELINE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return stream.getvalue()
 
 
 def reading(request: str, blueprint: Any = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.types import StreamMode
 
+from autogenesis.budgets import BudgetExhausted, Spent
 from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry, ThreadBusy, storage_failure
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
@@ -35,6 +36,9 @@ _STREAM_MODES: list[StreamMode] = ["tasks", "updates"]
 
 #: Statuses of runs that can go on with `resume`.
 RESUMABLE = ("running", "cancelled")
+
+#: `resume` settings that change loop bounds (the others are budgets).
+_CAP_KEYS = ("max_retries", "default_retries", "max_iterations")
 
 
 class RunError(Exception):
@@ -166,6 +170,8 @@ class Outcome:
     state: dict[str, Any]
     message: str = ""
     internal: bool = False
+    #: The budget that stopped a `budget_exhausted` run.
+    spent: Spent | None = None
 
     @property
     def exit_code(self) -> int:
@@ -238,9 +244,11 @@ class Runner:
     ) -> Outcome:
         """Continue an interrupted run from its last checkpoint; a finished run is reported as is.
 
-        `caps` changes the run's loop bounds from now on (`max_retries`, `default_retries`,
-        `max_iterations`, as in `Context`); a run that escalated at a cap the new ones raise goes
-        on from the rejection that ended it.
+        `caps` changes the run's loop bounds and budgets from now on (`max_retries`,
+        `default_retries`, `max_iterations`, `max_model_calls`, `max_tokens`, `max_seconds`, as
+        in `Context`); a run that escalated at a cap the new ones raise goes on from the
+        rejection that ended it, and one that used up a budget goes on from the node it stopped
+        before.
         """
         with self._driving(thread_id):
             return self._resume(thread_id, observer, caps)
@@ -255,7 +263,8 @@ class Runner:
         config = thread_config(thread_id, context)
         snapshot = self.app.get_state(config)
         halt: Halt | None = snapshot.values.get("halt")
-        if caps and (snapshot.next == ("escalate",) or (halt is not None and halt.kind == "escalated")):
+        raises_caps = any(key in (caps or {}) for key in _CAP_KEYS)
+        if raises_caps and (snapshot.next == ("escalate",) or (halt is not None and halt.kind == "escalated")):
             self._reopen_escalation(config, context)
         elif not snapshot.next and halt is not None:
             hint = "; raise its cap to go on: resume --max-retries" if halt.kind == "escalated" else ""
@@ -295,7 +304,7 @@ class Runner:
 
     def _drive(self, thread_id: str, start_input: InputState | None, context: Context, observer: Observer) -> Outcome:
         config = thread_config(thread_id, context)
-        message, internal = "", False
+        message, internal, spent = "", False, None
         try:
             # "sync": each step's checkpoint is on disk before the next step starts, so a kill -9
             # loses at most the step under way (the default "async" may lose several).
@@ -319,6 +328,8 @@ class Runner:
         except KeyboardInterrupt as exc:
             # Ctrl-C says nothing; the CLI's SIGTERM and SIGHUP handlers name their signal.
             status, message = "cancelled", str(exc) or "interrupted by the user"
+        except BudgetExhausted as exc:
+            status, message, spent = "budget_exhausted", str(exc), exc.spent
         except GraphRecursionError:
             status = f"loop_detected:{self._pending(config)}"
             message = f"the run took more than {config.get('recursion_limit')} steps"
@@ -337,14 +348,15 @@ class Runner:
         try:
             values = dict(self.app.get_state(config).values)
             status = status or values.get("status", "running")
-            # Error and cancelled runs leave no halt in state (so they stay resumable): the record keeps why.
+            # Error, cancelled and budget_exhausted runs leave no halt in state (so they stay
+            # resumable): the record keeps why.
             self.registry.update(thread_id, status=status, pid=None, detail=message)
         except Exception as exc:
             failure = storage_failure(exc, self.persistence.location)
             if failure is None:
                 raise
             raise failure from None
-        return Outcome(thread_id, status, values, message, internal)
+        return Outcome(thread_id, status, values, message, internal, spent)
 
     def _pending(self, config: RunnableConfig) -> str:
         """The stage whose step was under way: an approver or fan-out task counts as its stage."""

@@ -183,6 +183,9 @@ class Event(Artifact):
     detail: str = ""
     at: float = 0.0
     duration_s: float = 0.0
+    #: Model calls the node made, and their prompt plus completion tokens (`done` events only).
+    model_calls: int = 0
+    tokens: int = 0
 
 
 class Halt(Artifact):

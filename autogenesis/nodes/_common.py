@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 
+from autogenesis.budgets import check
 from autogenesis.context import Context
 from autogenesis.loops import repetition_note
 from autogenesis.models.accounting import collecting
@@ -17,6 +18,9 @@ from autogenesis.state import Event, GenesisState
 
 NodeFn = Callable[..., dict[str, Any]]
 
+#: Times each node's work (a monotonic clock, in seconds); a test may replace it.
+clock: Callable[[], float] = time.monotonic
+
 
 class Node(Protocol):
     """A node as LangGraph calls it: state, and the run's context by keyword."""
@@ -24,21 +28,38 @@ class Node(Protocol):
     def __call__(self, state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]: ...
 
 
-def as_node(name: str, fn: NodeFn, model: BaseChatModel, *, varied: Callable[[Any], bool] | None = None) -> Node:
+def as_node(
+    name: str,
+    fn: NodeFn,
+    model: BaseChatModel,
+    *,
+    varied: Callable[[Any], bool] | None = None,
+    budgeted: bool = True,
+) -> Node:
     """Bind `model` to a node function and record its model calls and a `done` event in its update.
 
     Everything a node returns lands in state only when it completes, so a node interrupted
     mid-way leaves no trace and runs again from its start on resume. `varied` tells, for a
     worker, whether its state is a retry after a repeated rejection: its model calls then run
-    at the run's `retry_temperature`.
+    at the run's `retry_temperature`. A `budgeted` node first checks the run's budgets against
+    its state and raises `BudgetExhausted`, having done nothing, when one is used up.
     """
 
     def node(state: Any, *, runtime: Runtime[Context]) -> dict[str, Any]:
-        started = time.time()
+        if budgeted:
+            check(state, runtime.context, name)
+        started, start = time.time(), clock()
         warmth = runtime.context.retry_temperature if varied is not None and varied(state) else None
         with collecting() as calls, warmer(warmth):
             update = fn(state, runtime, model=model)
-        done = Event(node=name, kind="done", at=started, duration_s=round(time.time() - started, 6))
+        done = Event(
+            node=name,
+            kind="done",
+            at=started,
+            duration_s=round(clock() - start, 6),
+            model_calls=len(calls),
+            tokens=sum(c.prompt_tokens + c.completion_tokens for c in calls),
+        )
         return {**update, "calls": calls, "events": [done, *update.get("events", [])]}
 
     node.__name__ = name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -338,3 +339,116 @@ def test_an_unreachable_model_halts_and_resume_continues_with_another_model(tmp_
     final = show_json(db, "m")
     assert final["state"]["status"] == "approved"
     assert [c["role"] for c in final["state"]["calls"]].count("understand") == 1
+
+
+#: The node runs of the helpdesk build, in order: the prompt fan-out runs one task per agent.
+HELPDESK_NODES = [
+    "intake", "understand", "review_understand", "design", "review_design", "hierarchy", "review_hierarchy",
+    "design_prompts", "write_prompt", "write_prompt", "write_prompt", "review_design_prompts", "generate",
+    "review_generate", "integrate", "review_integrate", "optimize", "review_optimize", "document", "review_document",
+    "deploy", "feedback", "review_feedback", "finish",
+]  # fmt: skip
+
+
+def timeline_json(db: str, thread: str) -> list[dict[str, Any]]:
+    proc = cli("show", thread, "--db", db, "--timeline", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return list(json.loads(proc.stdout))
+
+
+class TestBudgets:
+    """`--max-model-calls`, `--max-tokens`, `--max-seconds`: exit 3 before a node, and `resume` with more goes on."""
+
+    def test_a_spent_budget_exits_3_and_a_larger_one_ends_as_an_unlimited_run(
+        self, db: str, tmp_path: Path, uninterrupted: tuple[Counter[str], dict[str, Any]]
+    ) -> None:
+        args = ("--db", db, "-q")
+        built = cli("build", HELPDESK, "--thread", "b", "--out", str(tmp_path / "o"), "--max-model-calls", "5", *args)
+        assert built.returncode == 3, built.stderr
+        message = "model calls: 5 used of 5 allowed; stopped before review_hierarchy"
+        assert built.stderr.splitlines()[-2:] == [
+            f"budget_exhausted thread b — {message}",
+            f"continue with: autogenesis resume b --db {db} --max-model-calls 10",
+        ]
+        shown = show_json(db, "b")
+        assert shown["status"] == "budget_exhausted"
+        assert shown["halt"] == {"kind": "budget_exhausted", "stage": None, "detail": message}
+        assert shown["budgets"]["model_calls"] == {"used": 5, "allowed": 5}
+        assert "budgets: model calls 5 of 5; tokens " in cli("show", "b", "--db", db).stdout
+
+        again = cli("resume", "b", "--max-model-calls", "12", *args)
+        assert again.returncode == 3, again.stderr
+        assert "budget_exhausted thread b — model calls: 12 used of 12 allowed; stopped before generate" in again.stderr
+
+        resumed = cli("resume", "b", "--max-model-calls", "100", *args)
+        assert resumed.returncode == 0, resumed.stderr
+        assert normalized(show_json(db, "b")["state"]) == uninterrupted[1]
+        # Three processes ran it; the timeline shows each node once, in order.
+        assert [row["node"] for row in timeline_json(db, "b")] == HELPDESK_NODES
+
+    @pytest.mark.parametrize(
+        ("option", "limit", "node"),
+        [("--max-tokens", "1", "review_understand"), ("--max-seconds", "0.001", "review_understand")],
+    )
+    def test_the_token_and_seconds_budgets_exit_3(self, option: str, limit: str, node: str, tmp_path: Path) -> None:
+        db = str(tmp_path / "runs.db")
+        built = cli("build", HELPDESK, "--db", db, "--thread", "t", "--out", str(tmp_path / "o"), option, limit, "-q")
+        assert built.returncode == 3, built.stderr
+        state = show_json(db, "t")["state"]
+        # intake (well under a millisecond) and understand ran; the understand call passed either budget.
+        assert [e["node"] for e in state["events"] if e["kind"] == "done"] == ["intake", "understand"]
+        if option == "--max-tokens":
+            [call] = state["calls"]
+            used = f"{call['prompt_tokens'] + call['completion_tokens']:,} used of 1 allowed"
+            assert f"budget_exhausted thread t — tokens: {used}; stopped before {node}" in built.stderr
+            assert f"continue with: autogenesis resume t --db {db} --max-tokens 2" in built.stderr
+        else:
+            assert f"allowed; stopped before {node}" in built.stderr
+            assert "budget_exhausted thread t — seconds of node work: " in built.stderr
+            assert f"continue with: autogenesis resume t --db {db} --max-seconds 0.002" in built.stderr
+
+    def test_a_budget_must_be_positive(self, tmp_path: Path) -> None:
+        proc = cli("build", HELPDESK, "--db", str(tmp_path / "runs.db"), "--max-model-calls", "0")
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert "Invalid value for '--max-model-calls': 0 is not in the range x>=1." in proc.stderr
+
+
+class TestTimeline:
+    """`show THREAD --timeline`: each node run, as a table, JSON and CSV."""
+
+    def test_the_timeline_of_a_finished_run(self, existing: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+        db, shown = existing
+        rows = timeline_json(db, "keep")
+        assert [row["node"] for row in rows] == HELPDESK_NODES
+        calls = {row["node"]: row["model_calls"] for row in rows}
+        assert calls == {
+            "intake": 0, "understand": 1, "review_understand": 1, "design": 1, "review_design": 1, "hierarchy": 1,
+            "review_hierarchy": 1, "design_prompts": 0, "write_prompt": 1, "review_design_prompts": 3,
+            "generate": 0, "review_generate": 1, "integrate": 0, "review_integrate": 1, "optimize": 1,
+            "review_optimize": 1, "document": 1, "review_document": 1, "deploy": 0, "feedback": 1,
+            "review_feedback": 1, "finish": 0,
+        }  # fmt: skip
+        recorded = shown["state"]["calls"]
+        assert sum(row["model_calls"] for row in rows) == len(recorded) == 20
+        assert sum(row["tokens"] for row in rows) == sum(c["prompt_tokens"] + c["completion_tokens"] for c in recorded)
+        assert all(row["tokens"] > 0 for row in rows if row["model_calls"])
+        verdicts = {row["node"]: row["verdict"] for row in rows if row["verdict"]}
+        assert set(verdicts) == {node for node in HELPDESK_NODES if node.startswith("review_")} | {"finish"}
+        assert verdicts["review_design"] == "attempt 1 approved"
+        assert verdicts["finish"].startswith("approved: deployed version 1 to ")
+        starts = [row["start"] for row in rows]
+        assert all(row["duration_s"] >= 0 for row in rows) and starts[0] <= starts[-1]
+
+        exported = tmp_path / "timeline.csv"
+        table = cli("show", "keep", "--db", db, "--timeline", "--csv", str(exported))
+        assert table.returncode == 0, table.stderr
+        with exported.open(newline="") as f:
+            assert list(csv.DictReader(f)) == [{k: str(v) for k, v in row.items()} for row in rows]
+        assert cli("show", "keep", "--db", db, "--csv", "-").stdout == exported.read_text()
+        lines = [line.split() for line in table.stdout.splitlines()]
+        assert lines[0] == ["node", "start", "seconds", "model", "calls", "tokens", "verdict"]
+        assert [line[0] for line in lines[1:]] == [*HELPDESK_NODES, "total"]
+        review_design = rows[HELPDESK_NODES.index("review_design")]
+        expected = ["1", str(review_design["tokens"]), "attempt", "1", "approved"]
+        assert lines[1 + HELPDESK_NODES.index("review_design")][3:] == expected
+        assert lines[-1][2:] == ["20", str(sum(row["tokens"] for row in rows))]

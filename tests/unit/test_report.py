@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -165,3 +166,47 @@ def test_for_terminal_leaves_no_control_character_over_the_whole_unicode_range()
     assert {ch for ch in shown if unicodedata.category(ch) == "Cf"} == {"\u200c", "\u200d"}
     assert not any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in shown)
     shown.encode("utf-8")  # no lone surrogate is left to break the output stream
+
+
+def test_the_timeline_pairs_each_node_run_with_its_verdict_or_halt() -> None:
+    from autogenesis.report import render_timeline, timeline, timeline_csv
+    from autogenesis.state import Event
+
+    events = [
+        Event(node="intake", kind="done", at=1000.0, duration_s=0.001),
+        Event(node="review_design", kind="done", at=1001.5, duration_s=2.25, model_calls=1, tokens=300),
+        Event(node="review_design", kind="verdict", detail="attempt 1 rejected: weak on 'triage'"),
+        Event(node="escalate", kind="done", at=1004.0),
+        Event(node="halt", kind="halt", detail="escalated:design: 1 attempts rejected"),
+    ]
+    rows = timeline({"events": events})
+    assert [(r["node"], r["duration_s"], r["model_calls"], r["tokens"], r["verdict"]) for r in rows] == [
+        ("intake", 0.001, 0, 0, ""),
+        ("review_design", 2.25, 1, 300, "attempt 1 rejected: weak on 'triage'"),
+        ("escalate", 0.0, 0, 0, "escalated:design: 1 attempts rejected"),
+    ]
+    assert [dt.datetime.fromisoformat(r["start"]).timestamp() for r in rows] == [1000.0, 1001.5, 1004.0]
+    assert timeline_csv(rows).splitlines()[0] == "node,start,duration_s,model_calls,tokens,verdict"
+    assert timeline_csv(rows).splitlines()[2].endswith(",2.25,1,300,attempt 1 rejected: weak on 'triage'")
+
+    stream = io.StringIO()
+    render_timeline(Console(file=stream, width=200, highlight=False), rows)
+    lines = [line.split() for line in stream.getvalue().splitlines()]
+    assert [line[0] for line in lines] == ["node", "intake", "review_design", "escalate", "total"]
+    assert lines[2][2:] == ["2.250", "1", "300", "attempt", "1", "rejected:", "weak", "on", "'triage'"]
+    assert lines[-1][1:] == ["2.251", "1", "300"]
+
+
+def test_show_prints_each_budget_used_and_allowed() -> None:
+    record = _record("budget_exhausted", "model calls: 2 used of 2 allowed; stopped before design")
+    record = record.model_copy(update={"context": {"max_model_calls": 2, "max_seconds": 90.5}})
+    calls = [
+        ModelCall(role="understand", model="scripted", prompt_tokens=1000, completion_tokens=200),
+        ModelCall(role="review:understand", model="scripted", prompt_tokens=30, completion_tokens=4),
+    ]
+    from autogenesis.state import Event
+
+    events = [Event(node="understand", kind="done", duration_s=1.5), Event(node="x", kind="verdict", duration_s=9)]
+    lines = _render(record, {"calls": calls, "events": events})
+    at = lines.index("halt: budget_exhausted — model calls: 2 used of 2 allowed; stopped before design")
+    assert lines[at + 1] == "budgets: model calls 2 of 2; tokens 1,234 of no limit; seconds 1.5 of 90.5"
