@@ -28,6 +28,7 @@ from autogenesis.checkpoints import (
     PersistenceUnavailable,
     RunRecord,
     RunRegistry,
+    StorageFailure,
     default_db,
     open_persistence,
     redact,
@@ -236,9 +237,13 @@ def test_unwritable_sqlite_path_is_refused() -> None:
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not a database at all, just some text" * 100)
-    with pytest.raises(PersistenceError) as err, open_persistence(str(tmp_path / "junk.db")):
+    with pytest.raises(StorageFailure) as err, open_persistence(str(tmp_path / "junk.db")):
         pass
-    assert str(err.value) == f"cannot use SQLite database {tmp_path}/junk.db: file is not a database"
+    assert str(err.value) == (
+        f"the database {tmp_path}/junk.db is corrupt: file is not a database; "
+        "restore it from a backup or use another --db"
+    )
+    assert err.value.corrupt
 
 
 @pytest.mark.parametrize(
