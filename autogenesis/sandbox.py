@@ -24,6 +24,7 @@ import io
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,8 @@ _MAX_RESULTS_BYTES = 16 * 1024 * 1024
 _LOG_TAIL_BYTES = 4000
 _MB = 1024 * 1024
 _CPU_SPARE_S = 60
+#: How long the kernel may take to tear down a PID namespace whose init was killed.
+_NAMESPACE_EXIT_S = 60
 #: Which sandbox to use: auto (bubblewrap when it works), bubblewrap (or nothing runs), subprocess.
 SANDBOX_ENV = "AUTOGENESIS_SANDBOX"
 #: The uid the tests run as when AutoGenesis runs as root (nobody on Debian).
@@ -313,6 +316,34 @@ def _drain(stream: IO[bytes], sink: bytearray, *, limit: int, keep_tail: bool) -
     stream.close()
 
 
+def _namespace_init(info: int) -> int | None:
+    """A pidfd for the PID namespace's init, from bubblewrap's `--info-fd` report (None if it
+    reported none: it failed before starting the sandbox, and its exit code says why)."""
+    data = b""
+    try:
+        while chunk := os.read(info, 4096):
+            data += chunk
+        pid = json.loads(data)["child-pid"] if data else None
+        return os.pidfd_open(pid) if isinstance(pid, int) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    finally:
+        os.close(info)
+
+
+def _end_namespace(init: int) -> None:
+    """Kill the namespace's init and wait until it has exited. The kernel kills every other
+    process of the namespace and waits for them before the init's exit completes, so once this
+    returns nothing the tests started is left. Bubblewrap's own exit does not guarantee that: it
+    reports the tests' exit code as soon as they end, while the namespace is still being torn down."""
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(init, signal.SIGKILL)
+        select.select([init], [], [], _NAMESPACE_EXIT_S)
+    finally:
+        os.close(init)
+
+
 def _feed(stream: IO[bytes], payload: bytes) -> None:
     try:
         stream.write(payload)
@@ -346,18 +377,28 @@ def _run(
     """Run the sandbox's first process on `payload`: its exit code (None: killed at the timeout),
     its results channel and the tail of its log."""
     nproc = MAX_PROCESSES if isolation_.uid is not None else _own_processes() + MAX_PROCESSES
-    proc = subprocess.Popen(
-        [*isolation_.prefix, sys.executable, "-m", sandbox_child.MODULE],
-        env=_environment(root, uid=isolation_.uid, nproc=nproc),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        # Only setrlimit calls run in the child before exec: safe with threads in the parent.
-        # The wall clock is the limit that reports; the CPU limit is a backstop with room to
-        # spare, so a short timeout is never cut short by a CPU signal first.
-        preexec_fn=_limits(int(timeout_s) + _CPU_SPARE_S, memory_mb),
-    )
+    prefix = list(isolation_.prefix)
+    info_read, info_write = os.pipe() if isolation_.kind == "bubblewrap" else (-1, -1)
+    if info_write >= 0:
+        prefix[1:1] = ["--info-fd", str(info_write)]
+    try:
+        proc = subprocess.Popen(
+            [*prefix, sys.executable, "-m", sandbox_child.MODULE],
+            env=_environment(root, uid=isolation_.uid, nproc=nproc),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            pass_fds=(info_write,) if info_write >= 0 else (),
+            # Only setrlimit calls run in the child before exec: safe with threads in the parent.
+            # The wall clock is the limit that reports; the CPU limit is a backstop with room to
+            # spare, so a short timeout is never cut short by a CPU signal first.
+            preexec_fn=_limits(int(timeout_s) + _CPU_SPARE_S, memory_mb),
+        )
+    finally:
+        if info_write >= 0:
+            os.close(info_write)
+    namespace_init = _namespace_init(info_read) if info_read >= 0 else None
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     results, log = bytearray(), bytearray()
     threads = [
@@ -380,6 +421,8 @@ def _run(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        if namespace_init is not None:
+            _end_namespace(namespace_init)
     for thread in threads[1:]:
         thread.join(timeout=30)
     return code, bytes(results), bytes(log)
