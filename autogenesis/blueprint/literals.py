@@ -42,21 +42,9 @@ def scalar_text(text: str) -> str:
 
 
 def py_string(text: str) -> str:
-    """`text` as a double-quoted Python string literal that evaluates back to exactly `text`."""
-    out = ['"']
-    for ch in text:
-        if ch in _PY_ESCAPES:
-            out.append(_PY_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) <= 0xFF:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
+    """`text` as a double-quoted Python string literal that evaluates back to exactly `text`
+    (lone surrogates included: Python writes them as `\\udXXX`)."""
+    return _quoted(text, _PY_ESCAPES, astral="long", scalars_only=False)
 
 
 def py_text(text: str, *, indent: int = 4, width: int = 96) -> str:
@@ -89,17 +77,19 @@ def py_strings(items: tuple[str, ...] | list[str]) -> str:
     return f"({inner},)" if len(items) == 1 else f"({inner})"
 
 
-def _quoted(text: str, escapes: dict[str, str], astral: str) -> str:
-    """`text` (lone surrogates replaced) in double quotes: `escapes`, then `\\uXXXX` for what does not print."""
+def _quoted(text: str, escapes: dict[str, str], astral: str, *, scalars_only: bool = True) -> str:
+    """`text` in double quotes: `escapes`, then `\\uXXXX` for what does not print, and beyond U+FFFF
+    `\\UXXXXXXXX` (`astral="long"`) or a UTF-16 surrogate pair (`"pair"`, JSON's only way).
+    Lone surrogates are replaced (`scalar_text`) unless the format can hold them (`scalars_only=False`)."""
     out = ['"']
-    for ch in scalar_text(text):
+    for ch in scalar_text(text) if scalars_only else text:
         if ch in escapes:
             out.append(escapes[ch])
         elif ch.isprintable():
             out.append(ch)
         elif ord(ch) <= 0xFFFF:
             out.append(f"\\u{ord(ch):04x}")
-        elif astral == "pair":  # JSON has no escape beyond U+FFFF: a UTF-16 surrogate pair
+        elif astral == "pair":
             high, low = divmod(ord(ch) - 0x10000, 0x400)
             out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
         else:

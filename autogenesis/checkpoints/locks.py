@@ -17,8 +17,9 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,7 +54,21 @@ class NoLocks:
         return False
 
 
-class FileLocks:
+class _TriedLocks(ABC):
+    """Locks whose `busy` is a try of `hold`: taken and released at once when no one holds it."""
+
+    @abstractmethod
+    def hold(self, thread_id: str) -> AbstractContextManager[None]: ...
+
+    def busy(self, thread_id: str) -> bool:
+        try:
+            with self.hold(thread_id):
+                return False
+        except ThreadBusy:
+            return True
+
+
+class FileLocks(_TriedLocks):
     """`flock`s on one file per thread in `folder` (created on first use)."""
 
     def __init__(self, folder: Path) -> None:
@@ -85,15 +100,8 @@ class FileLocks:
             if fd is not None:
                 os.close(fd)  # the files stay: removing one would race with a process that just opened it
 
-    def busy(self, thread_id: str) -> bool:
-        try:
-            with self.hold(thread_id):
-                return False
-        except ThreadBusy:
-            return True
 
-
-class AdvisoryLocks:
+class AdvisoryLocks(_TriedLocks):
     """Postgres session advisory locks, each on a connection of its own to `url`."""
 
     def __init__(self, url: str, connect_timeout_s: int) -> None:
@@ -110,10 +118,3 @@ class AdvisoryLocks:
             if not (row and row[0]):
                 raise ThreadBusy(thread_id)
             yield  # closing the connection releases the lock
-
-    def busy(self, thread_id: str) -> bool:
-        try:
-            with self.hold(thread_id):
-                return False
-        except ThreadBusy:
-            return True
