@@ -3,8 +3,8 @@
 The tests run in bubblewrap (`bwrap`, Debian's `bubblewrap`): their own PID, mount, network, IPC
 and UTS namespaces; a read-only view of the system and of the Python installation; a private
 tmpfs (`/sandbox`, `/tmp`) as the only writable place, which vanishes with the sandbox; no view
-of other processes or of the parent's environment; an unprivileged uid (65534 when AutoGenesis
-runs as root; the invoking user otherwise, in a user namespace) with a process-count limit; and
+of other processes or of the parent's environment; an unprivileged uid (one of its own per run when
+AutoGenesis runs as root; the invoking user otherwise, in a user namespace) with a process-count limit; and
 every process killed when the run ends, times out, or its parent dies (`--die-with-parent`, then
 the PID namespace's init). The project reaches the sandbox as a tar stream on stdin, so nothing
 is left on disk by a run that is killed. Results come back as one JSON line per test on a pipe
@@ -24,6 +24,7 @@ import io
 import json
 import os
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -54,8 +55,12 @@ _CPU_SPARE_S = 60
 _NAMESPACE_EXIT_S = 60
 #: Which sandbox to use: auto (bubblewrap when it works), bubblewrap (or nothing runs), subprocess.
 SANDBOX_ENV = "AUTOGENESIS_SANDBOX"
-#: The uid the tests run as when AutoGenesis runs as root (nobody on Debian).
-UNPRIVILEGED_UID = 65534
+#: When AutoGenesis runs as root, each run's tests get a uid of their own, drawn from this range,
+#: which owns no file they can see. RLIMIT_NPROC counts a uid's processes machine-wide: runs
+#: sharing one uid (nobody) would share one process budget, and a fork bomb in one project's
+#: tests would make another build's tests fail. Two runs drawing the same uid (one chance in
+#: 16 million) would only share that budget: their PID namespaces keep them apart.
+RUN_UIDS = range(0x6F000000, 0x6F000000 + 2**24)
 #: Processes (threads included) the tests may add to those their uid already has.
 MAX_PROCESSES = 256
 #: Inside bubblewrap: the private folder holding `project/` and `home/`.
@@ -86,8 +91,13 @@ class Isolation:
     kind: Literal["bubblewrap", "subprocess", "unavailable"]
     prefix: tuple[str, ...]
     description: str
-    #: The uid the sandbox's first process drops to (None: it keeps the invoking uid).
-    uid: int | None = None
+    #: Whether the sandbox's first process drops root for a uid of its run's own (`RUN_UIDS`);
+    #: else it keeps the invoking uid.
+    drops_root: bool = False
+
+    def run_uid(self) -> int | None:
+        """The uid a new run's tests get (None: the invoking uid)."""
+        return RUN_UIDS[secrets.randbelow(len(RUN_UIDS))] if self.drops_root else None
 
 
 def _package_root() -> str:
@@ -111,7 +121,7 @@ def _python_paths() -> list[str]:
 def _bwrap_command(bwrap: str, *, as_root: bool) -> list[str]:
     command = [bwrap, "--die-with-parent", "--new-session"]
     command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    # As root, bubblewrap keeps only what the first process needs to become UNPRIVILEGED_UID.
+    # As root, bubblewrap keeps only what the first process needs to become its run's uid.
     command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if as_root else ["--unshare-user"]
     command += ["--ro-bind", "/usr", "/usr"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -178,20 +188,20 @@ def isolation(mode: str = "auto") -> Isolation:
     if mode in ("auto", "bubblewrap"):
         bwrap = shutil.which("bwrap")
         as_root = os.geteuid() == 0
-        uid = UNPRIVILEGED_UID if as_root else None
+        uid = RUN_UIDS[0] if as_root else None
         if bwrap is None:
             refused = "bubblewrap is not installed (apt-get install bubblewrap)"
         else:
             prefix = _bwrap_command(bwrap, as_root=as_root)
             refused = _probe(prefix, uid) or ""
             if not refused:
-                who = f"uid {uid}" if uid is not None else f"your uid {os.getuid()} in a user namespace"
+                who = "a uid of its own" if as_root else f"your uid {os.getuid()} in a user namespace"
                 description = (
                     f"bubblewrap: {who}, own pid/mount/network namespaces, read-only system, "
                     f"writable only {SANDBOX_ROOT} and /tmp (private), at most {MAX_PROCESSES} more processes, "
                     "killed with its parent"
                 )
-                return Isolation("bubblewrap", tuple(prefix), description, uid)
+                return Isolation("bubblewrap", tuple(prefix), description, drops_root=as_root)
             refused = f"bubblewrap refused: {refused}"
         if mode == "bubblewrap":
             return Isolation("unavailable", (), f"no sandbox: {refused}")
@@ -372,11 +382,11 @@ def _sweep_stale_folders() -> None:
 
 
 def _run(
-    isolation_: Isolation, root: str, payload: bytes, *, timeout_s: float, memory_mb: int
+    isolation_: Isolation, root: str, payload: bytes, *, uid: int | None, timeout_s: float, memory_mb: int
 ) -> tuple[int | None, bytes, bytes]:
     """Run the sandbox's first process on `payload`: its exit code (None: killed at the timeout),
     its results channel and the tail of its log."""
-    nproc = MAX_PROCESSES if isolation_.uid is not None else _own_processes() + MAX_PROCESSES
+    nproc = MAX_PROCESSES if uid is not None else _own_processes() + MAX_PROCESSES
     prefix = list(isolation_.prefix)
     info_read, info_write = os.pipe() if isolation_.kind == "bubblewrap" else (-1, -1)
     if info_write >= 0:
@@ -384,7 +394,7 @@ def _run(
     try:
         proc = subprocess.Popen(
             [*prefix, sys.executable, "-m", sandbox_child.MODULE],
-            env=_environment(root, uid=isolation_.uid, nproc=nproc),
+            env=_environment(root, uid=uid, nproc=nproc),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -439,6 +449,7 @@ def run_project_tests(files: Mapping[str, str], *, timeout_s: float = 180, memor
         return _error_report("refused to write the project: " + "; ".join(unsafe[:5]), sandbox=sandbox)
     started = time.monotonic()
     folder: Path | None = None
+    uid = chosen.run_uid()
     try:
         if chosen.kind == "bubblewrap":
             root = SANDBOX_ROOT
@@ -446,7 +457,7 @@ def run_project_tests(files: Mapping[str, str], *, timeout_s: float = 180, memor
             _sweep_stale_folders()
             folder = Path(tempfile.mkdtemp(prefix=f"autogenesis-sandbox-{os.getpid()}-"))
             root = str(folder)
-        code, results, log = _run(chosen, root, _tar(files), timeout_s=timeout_s, memory_mb=memory_mb)
+        code, results, log = _run(chosen, root, _tar(files), uid=uid, timeout_s=timeout_s, memory_mb=memory_mb)
     except (OSError, ValueError) as error:
         return _error_report(f"the sandbox failed: {error}", sandbox=sandbox, duration_s=time.monotonic() - started)
     finally:
@@ -462,7 +473,7 @@ def run_project_tests(files: Mapping[str, str], *, timeout_s: float = 180, memor
         return _error_report("the test results exceeded 16 MB", sandbox=sandbox, duration_s=duration)
     lines = results.decode("utf-8", errors="replace").splitlines()
     try:
-        report, exitstatus = parse_results(lines, uid=chosen.uid, duration_s=duration, sandbox=sandbox)
+        report, exitstatus = parse_results(lines, uid=uid, duration_s=duration, sandbox=sandbox)
     except _Results as error:
         reason = str(error) or f"pytest exited {code} without a report"
         return _error_report(f"{reason}: {output}" if output else reason, sandbox=sandbox, duration_s=duration)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import autogenesis
-from autogenesis.sandbox import UNPRIVILEGED_UID, isolation, run_project_tests
-from autogenesis.state import TestFailure
+from autogenesis.sandbox import RUN_UIDS, isolation, run_project_tests
+from autogenesis.state import TestFailure, TestReport
 
 PACKAGE = Path(autogenesis.__file__).resolve().parent
 
@@ -100,7 +101,8 @@ def test_secrets_of_the_system_and_of_the_parent_are_out_of_reach(monkeypatch: p
         "    else:\n"
         "        raise AssertionError('read /etc/shadow')\n\n\n"
         "def test_runs_unprivileged() -> None:\n"
-        f"    assert (os.getuid(), os.geteuid(), os.getgroups()) == ({UNPRIVILEGED_UID}, {UNPRIVILEGED_UID}, [])\n\n\n"
+        "    assert os.getuid() == os.geteuid() == os.getgid() == os.getegid()\n"
+        f"    assert os.getuid() in range({RUN_UIDS.start}, {RUN_UIDS.stop}) and os.getgroups() == []\n\n\n"
         "def test_no_process_outside_the_sandbox_is_visible() -> None:\n"
         "    seen = b''\n"
         "    for entry in Path('/proc').iterdir():\n"
@@ -136,6 +138,45 @@ def test_a_fork_bomb_hits_the_process_limit_and_leaves_nothing(token: str) -> No
     )
     report = run_project_tests({"tests/test_fork.py": probe}, timeout_s=120)
     assert (report.passed, report.failed, report.errors) == (1, 0, 0), report.failures
+    assert _processes_with(token) == []
+
+
+def test_a_fork_bomb_in_one_run_leaves_a_concurrent_run_its_processes(token: str) -> None:
+    # The bomb's run holds its processes until the machine writes /tmp/release into its sandbox.
+    bomb = (
+        "import os\nimport time\nfrom pathlib import Path\n\n\n"
+        "def test_fork_to_the_limit_and_hold() -> None:\n"
+        "    try:\n"
+        "        for _ in range(1000):\n"
+        "            if os.fork() == 0:\n"
+        f"                os.execv('/bin/sleep', ['sleep', '600', {token!r}])\n"
+        "    except BlockingIOError:\n"
+        "        pass\n"
+        "    while not Path('/tmp/release').exists():\n"
+        "        time.sleep(0.05)\n"
+    )
+    reports: list[TestReport] = []
+    bombing = threading.Thread(
+        target=lambda: reports.append(run_project_tests({"tests/test_bomb.py": bomb}, timeout_s=300))
+    )
+    bombing.start()
+    try:
+        _wait_until(lambda: len(_processes_with(token)) >= 200, "the bomb's run holds 200 processes")
+        worker = (
+            "import subprocess\nimport sys\nfrom concurrent.futures import ThreadPoolExecutor\n\n\n"
+            "def test_threads_and_a_subprocess() -> None:\n"
+            "    with ThreadPoolExecutor(8) as pool:\n"
+            "        assert sum(pool.map(abs, range(-50, 0))) == 1275\n"
+            "    out = subprocess.run([sys.executable, '-c', 'print(6 * 7)'], capture_output=True, text=True).stdout\n"
+            "    assert out == '42\\n'\n"
+        )
+        report = run_project_tests({"tests/test_worker.py": worker}, timeout_s=120)
+        assert (report.passed, report.failed, report.errors) == (1, 0, 0), report.failures
+    finally:
+        sleeper = _processes_with(token)[0]
+        Path(f"/proc/{sleeper}/root/tmp/release").write_text("")
+        bombing.join()
+    assert [(r.passed, r.failed, r.errors) for r in reports] == [(1, 0, 0)], reports
     assert _processes_with(token) == []
 
 
