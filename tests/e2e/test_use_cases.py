@@ -45,7 +45,9 @@ def test_use_case_builds_a_tested_deployed_runnable_project(case: str, tmp_path:
         0,
         0,
     )
-    assert report.sandbox.startswith("bubblewrap: a uid of its own, own pid/mount/network namespaces")  # root, bwrap installed
+    assert report.sandbox.startswith(
+        "bubblewrap: a uid of its own, own pid/mount/network namespaces"
+    )  # root, bwrap installed
 
     deployed = Path(out["deployment"].path)
     assert deployed == (tmp_path / blueprint.name / "v1").resolve()
