@@ -290,6 +290,10 @@ class Runner:
             record = self.registry.get(thread_id)
             if record is None:
                 raise RunError(f"no run with thread id {thread_id!r}")
+            if record.status != "approved":
+                # The lock is ours: a `running` record is one no live process drives.
+                status = "interrupted" if record.status == "running" else record.status
+                raise RunError(f"only a build that ended approved takes feedback; thread {thread_id!r} is {status}")
             context = with_caps(context_from_record(record), caps) if caps else context_from_record(record)
             try:
                 open_iteration(self.app, thread_config(thread_id, context), text, context)
