@@ -30,8 +30,9 @@ from autogenesis.validation import InvalidRequest, validate_request
 
 #: "give the planner a budget agent", "add a budget agent (to the planner)": the addition as a
 #: job the request's reader names by what is added (`has a budget agent` -> `budget_agent`).
-_GIVE = re.compile(r"^(?:please\s+)?give\s+(?P<owner>(?:the|an?)\s+[\w-]+)\s+(?P<what>an?\s+.+?)[.!]?$", re.I)
-_ADD = re.compile(r"^(?:please\s+)?add\s+(?P<what>an?\s+.+?)(?:\s+to\s+(?P<owner>(?:the|an?)\s+[\w-]+))?[.!]?$", re.I)
+_OWNER = r"(?P<owner>(?:the|an?)\s+(?:[\w-]+\s+){0,2}?[\w-]+)"
+_GIVE = re.compile(rf"^(?:please\s+)?give\s+{_OWNER}\s+(?P<what>an?\s+.+?)[.!]?$", re.I)
+_ADD = re.compile(rf"^(?:please\s+)?add\s+(?P<what>an?\s+.+?)(?:\s+to\s+{_OWNER})?[.!]?$", re.I)
 
 
 class IterationRefused(Exception):
