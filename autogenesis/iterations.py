@@ -14,6 +14,7 @@ files), and `version_diff` compares two of them.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,7 +97,11 @@ def open_iteration(
         "attempts": dict.fromkeys(values.get("attempts", {}), 0),
         "caps": context.caps(),
         "feedback": Feedback(summary=text, improvements=(text,), iterate=True, source="user"),
-        "events": [Event(node="user_feedback", kind="verdict", detail=f"iteration {done + 1}: {text}")],
+        # A row of its own in the timeline, between the finish it reopens and the understanding it starts.
+        "events": [
+            Event(node="user_feedback", kind="done", at=time.time()),
+            Event(node="user_feedback", kind="verdict", detail=f"iteration {done + 1}: {text}"),
+        ],
     }
     # As intake: its router sends the run on to understanding, which reads the amended request.
     app.update_state(config, update, as_node="intake")

@@ -95,8 +95,11 @@ def test_the_design_prompt_of_v2_carries_the_feedback(iterated: Iterated) -> Non
     [prompt] = iterated.design_prompts
     assert prompt.feedback == (FEEDBACK,)
     assert "- estimates effort\n- tracks progress\n- has a budget agent\n" in prompt.input
-    user = [e for e in iterated.state["events"] if e["node"] == "user_feedback"]
-    assert [e["detail"] for e in user] == [f"iteration 1: {FEEDBACK}"]
+    shown = run("show", "pm", "--db", iterated.db, "--timeline", "--json")
+    rows = [(row["node"], row["verdict"]) for row in json.loads(shown.stdout)]
+    at = rows.index(("user_feedback", f"iteration 1: {FEEDBACK}"))
+    assert rows[at - 1] == ("finish", "approved: deployed version 1 to " + str(iterated.out.resolve() / PACKAGE / "v1"))
+    assert rows[at + 1][0] == "understand" and rows[-1][0] == "finish"
     design_calls = [c for c in iterated.state["calls"] if c["role"] == "design"]
     assert len(design_calls) == 2  # one per version, nothing rejected
 
