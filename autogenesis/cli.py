@@ -649,6 +649,49 @@ def resume(
         _report(outcome, db)
 
 
+@cli.command()
+@click.argument("thread_id")
+@click.argument("text")
+@click.option("--model", help=MODEL_HELP + " Defaults to the model the run used.")
+@click.option("--db", help=DB_HELP)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(0, 10),
+    help="New cap on iterations (the pipeline's and yours; the run's own is 1 unless set).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--stream", is_flag=True, help=STREAM_HELP)
+def feedback(
+    thread_id: str,
+    text: str,
+    model: str | None,
+    db: str | None,
+    max_iterations: int | None,
+    quiet: bool,
+    stream: bool,
+) -> None:
+    """Build the next version of a finished, approved run, changed as TEXT says (it is added to the request)."""
+    from autogenesis.validation import validate_request
+
+    thread_id = _checked_thread_id(thread_id)
+    try:
+        validate_request(text)
+    except InvalidRequest as exc:
+        fail(f"feedback: {exc}")
+    caps = {} if max_iterations is None else {"max_iterations": max_iterations}
+    with _runner(db, model or _recorded_model(db, thread_id)) as runner:
+        progress = _progress(quiet, stream)
+        try:
+            outcome = runner.feedback(thread_id, text, observer=progress, caps=caps)
+        except (ValueError, RunError, InvalidRequest) as exc:
+            fail(str(exc))
+        except (StorageFailure, PersistenceUnavailable) as exc:
+            _storage_failed(exc, thread_id, db)
+        finally:
+            progress.stop()
+        _report(outcome, db)
+
+
 def _recorded_model(db: str | None, thread_id: str) -> str:
     with _persistence(db) as persistence:
         record = RunRegistry(persistence.store).get(thread_id)
@@ -684,12 +727,25 @@ def runs(db: str | None, as_json: bool) -> None:
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="Write the timeline as CSV to this file ('-': standard output); implies --timeline.",
 )
-def show(thread_id: str, db: str | None, as_json: bool, timeline: bool, csv_file: str | None) -> None:
+@click.option(
+    "--diff",
+    "diff_range",
+    is_flag=False,
+    flag_value="last",
+    metavar="[A..B]",
+    help="What changed between two deployed versions (default: the last two): agents, edges, prompts, files.",
+)
+def show(
+    thread_id: str, db: str | None, as_json: bool, timeline: bool, csv_file: str | None, diff_range: str | None
+) -> None:
     """Show a run stage by stage: attempts, verdicts, halt reason, budgets, deployment, model calls."""
     thread_id = _checked_thread_id(thread_id)
     with _inspector(db) as runner:
         try:
             record, state = runner.state(thread_id)
+            if diff_range is not None:
+                _show_diff(runner, thread_id, diff_range, as_json)
+                return
         except RunError as exc:
             fail(str(exc))
     from autogenesis.report import budget_use, reading, render_run, run_halt
@@ -710,6 +766,22 @@ def show(thread_id: str, db: str | None, as_json: bool, timeline: bool, csv_file
         click.echo(redact(json.dumps(shown, indent=2)))
         return
     render_run(out, record, state)
+
+
+def _show_diff(runner: Runner, thread_id: str, diff_range: str, as_json: bool) -> None:
+    """The changes between two versions of the run, read from its checkpoints, as JSON or text."""
+    from autogenesis.iterations import parse_range, render_diff, version_diff, versions
+
+    found = versions(runner.app, {"configurable": {"thread_id": thread_id}})
+    try:
+        old, new = parse_range(diff_range, sorted(found))
+    except ValueError as exc:
+        fail(str(exc))
+    diff = version_diff(found[old], found[new])
+    if as_json:
+        click.echo(redact(json.dumps(diff, indent=2)))
+    else:
+        render_diff(out, diff)
 
 
 def _show_timeline(state: dict[str, Any], as_json: bool, csv_file: str | None) -> None:

@@ -275,6 +275,35 @@ class Runner:
         start_input = None if snapshot.values else InputState(request=record.request)
         return self._drive(thread_id, start_input, context, observer or _Silent())
 
+    def feedback(
+        self, thread_id: str, text: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
+    ) -> Outcome:
+        """Build the next version of a finished, approved run, shaped by the user's feedback `text`.
+
+        `caps` changes the run's settings from now on, as for `resume` (`max_iterations` raises
+        the cap on iterations). Raises RunError when the thread is unknown, busy, not approved or
+        out of iterations (`autogenesis.iterations.open_iteration`); nothing is changed then.
+        """
+        from autogenesis.iterations import IterationRefused, open_iteration
+
+        with self._driving(thread_id):
+            record = self.registry.get(thread_id)
+            if record is None:
+                raise RunError(f"no run with thread id {thread_id!r}")
+            if record.status != "approved":
+                # The lock is ours: a `running` record is one no live process drives.
+                status = "interrupted" if record.status == "running" else record.status
+                raise RunError(f"only a build that ended approved takes feedback; thread {thread_id!r} is {status}")
+            context = with_caps(context_from_record(record), caps) if caps else context_from_record(record)
+            try:
+                open_iteration(self.app, thread_config(thread_id, context), text, context)
+            except IterationRefused as exc:
+                raise RunError(str(exc)) from None
+            self.registry.update(
+                thread_id, status="running", model=self.model_setting, pid=os.getpid(), context=_context_dict(context)
+            )
+            return self._drive(thread_id, None, context, observer or _Silent())
+
     @contextmanager
     def _driving(self, thread_id: str) -> Iterator[None]:
         """Hold `thread_id`'s lock while this process drives it; RunError when a live process does."""
