@@ -579,3 +579,20 @@ def test_the_command_line_ends_a_looping_run_with_exit_3_and_the_reasons(
         {"triage": 2},
         {"triage": ["", "the same work and the same reasons", "the same work"]},
     )
+
+
+def test_a_person_is_not_asked_again_about_the_work_they_rejected_twice(gated_desk: ModuleType) -> None:
+    asked: list[str] = []
+
+    def person(question: dict[str, Any]) -> dict[str, Any]:
+        asked.append(question["work"])
+        return {"approved": False, "reasons": [f"not yet ({len(asked)})"]}
+
+    approve = json.dumps({"approved": True, "reasons": []})
+    worker = _Worker(messages=iter([AIMessage("draft")] * 3))
+    models = {"triage": _answers("urgent"), "triage_reviewer": _answers(approve), "reply": worker}
+    out = gated_desk.run("printer on fire", models, answer=person)
+    assert (out["status"], out["attempts"]) == ("loop_detected:reply", {"triage": 1, "reply": 2})
+    assert out["repeats"] == {"triage": [], "reply": ["", "the same work", "the same work"]}
+    assert asked == ["## reply_output\ndraft\n\n## result\ndraft"] * 2
+    assert [temperature for _, temperature in worker.asked] == [None, None, 0.7]
