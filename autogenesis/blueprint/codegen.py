@@ -35,7 +35,7 @@ _TEMPLATES = Path(__file__).parent / "templates" / "project"
 _ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list[str]": "list[str]"}
 _ANNOTATIONS["dict[str, str]"] = "dict[str, str]"
 _LINE_LENGTH = 100
-_REDUCER_FIELDS = frozenset({"attempts", "approved", "feedback", "choices"})
+_REDUCER_FIELDS = frozenset({"attempts", "approved", "feedback", "choices", "judged", "repeats"})
 _DOC_PARTS = ("overview", "user_guide", "operations")
 
 
@@ -227,16 +227,27 @@ APPROVE = '{"approved": true, "reasons": []}'
 ITEMS = 2
 
 
-def _rejection(approver: str) -> str:
-    return json.dumps({"approved": False, "reasons": [f"rejected by {approver} in the test"]})
+def _rejection(approver: str, attempt: int) -> str:
+    return json.dumps({"approved": False, "reasons": [rejection_reason(approver, attempt)]})
+
+
+def rejection_reason(approver: str, attempt: int) -> str:
+    """The reason `approver` gives in the generated tests for rejecting `attempt`: a new one each
+    time, as the worker's work changes each time, so the loop runs to its cap (no repetition)."""
+    return f"rejected by {approver} in the test, attempt {attempt}"
+
+
+def _answer(slug: str, attempt: int) -> str:
+    return f"{slug} answers" if attempt == 1 else f"{slug} answers again ({attempt})"
 
 
 def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[str, str] | None = None) -> _Run:
     """The answers each agent gives, in order, on one run of `bp` (the run the generated test makes).
 
-    Every approver approves except `reject`'s, which rejects until its cap; each router takes its
-    option in `routes`, else its first; human steps (questions and approval gates) are answered
-    by the test's stand-in person and call no model.
+    Every approver approves except `reject`'s, which rejects until its cap (the worker's work and
+    the reasons differ each time, so no loop is detected); each router takes its option in
+    `routes`, else its first; human steps (questions and approval gates) are answered by the
+    test's stand-in person and call no model.
     """
     approvers = {p.approver: p for p in bp.reviews}
     answers: dict[str, list[str | tuple[str, str]]] = {}
@@ -266,7 +277,7 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
             asked.append(slug)
         if pair is not None:
             attempts[pair.worker] = attempts.get(pair.worker, 0) + 1
-            verdict = APPROVE if pair is not reject else _rejection(slug)
+            verdict = APPROVE if pair is not reject else _rejection(slug, attempts[pair.worker])
             if agent.kind != "human":  # a person's verdict comes from the test's Person, not a model
                 said.append(verdict)
             if pair is not reject:
@@ -288,14 +299,16 @@ def _script(bp: Blueprint, *, reject: ReviewPair | None = None, routes: Mapping[
         if agent.kind == "tool":  # one call to each of its tools, then its answer
             said.extend(("call", tool.name) for tool in bp.tools_of(slug))
         sends = [e for e in out if e.each]
+        attempt = attempts.get(slug, 0) + 1
         if sends:  # an orchestrator lists the items; one run of its worker per item, joined after
-            said.append("\n".join(f"{slug} item {n}" for n in range(1, ITEMS + 1)))
+            again = "" if attempt == 1 else f" ({attempt})"
+            said.append("\n".join(f"{slug} item {n}{again}" for n in range(1, ITEMS + 1)))
             for target in _forward(bp)[sends[0].target]:
                 waiting[target] = ITEMS
             go([sends[0].target] * ITEMS)
             continue
         if agent.kind != "human":
-            said.append(f"{slug} answers")
+            said.append(_answer(slug, attempt))
         go([e.target for e in out])
     model_agents = [a.slug for a in bp.agents if a.kind != "human"]
     script = {name: answers[name] for name in model_agents if answers.get(name)}
@@ -360,6 +373,7 @@ def _reject_cases(bp: Blueprint) -> list[dict[str, Any]]:
                 "worker": pair.worker,
                 "approver": pair.approver,
                 "max_retries": pair.max_retries,
+                "last_reason": py_string(rejection_reason(pair.approver, pair.max_retries)),
                 "outcome": "escalated" if pair.on_exhausted == "escalate" else "continues",
                 "script": run.script_literal(),
                 "asked": _py_list(run.asked),

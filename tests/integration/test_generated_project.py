@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -9,17 +10,22 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-from generated import write_files
+from generated import imported, write_files
+from langchain_core.language_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph_sdk import get_sync_client
 from openai_wire import handler
+from pydantic import Field
 
 from autogenesis import Context, ScriptedChatModel, build_graph
 from autogenesis.blueprint.codegen import render_project
@@ -471,3 +477,122 @@ def test_the_incident_request_s_gate_under_langgraph_dev_is_answered_through_the
         done = client.runs.wait(thread, "on_call_incident", command={"resume": "approve"})
     assert isinstance(done, dict) and done["result"] == "drafts_status_update: api 500s"
     assert (done["attempts"], done["approved"]) == ({"drafts_status_update": 2}, {"drafts_status_update": True})
+
+
+# --- loop detection in the generated review loops ---------------------------------------------
+
+
+class _Worker(GenericFakeChatModel):
+    """A worker's fake model that has a temperature, and keeps each task it is given with it."""
+
+    temperature: float | None = None
+    asked: list[tuple[str, float | None]] = Field(default_factory=list)  # shared by warmer copies
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        self.asked.append((str(messages[-1].content), self.temperature))
+        return super()._generate(messages, *args, **kwargs)
+
+
+def _answers(*texts: str) -> GenericFakeChatModel:
+    return GenericFakeChatModel(messages=iter([AIMessage(t) for t in texts]))
+
+
+def _reject(reason: str) -> str:
+    return json.dumps({"approved": False, "reasons": [reason]})
+
+
+@pytest.fixture(scope="module")
+def gated_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The gated project's graph module (triage's model reviewer has a cap of 3), imported."""
+    with imported(_gated_project(tmp_path_factory.mktemp("loops")), "gated_desk.graph") as graph:
+        yield graph
+
+
+def _run_triage(graph: ModuleType, work: tuple[str, ...], verdicts: tuple[str, ...]) -> tuple[dict[str, Any], _Worker]:
+    """A run whose triage is rejected every time (the gate after it is never reached)."""
+    worker = _Worker(messages=iter([AIMessage(w) for w in work]))
+    models = {"triage": worker, "triage_reviewer": _answers(*verdicts), "reply": _answers()}
+    return graph.run("printer on fire", models), worker
+
+
+TASK = "## request\nprinter on fire"
+
+
+def _revise(reason: str) -> str:
+    return f"{TASK}\n\nYour last answer was rejected. Fix these points:\n- {reason}"
+
+
+def test_identical_work_rejected_twice_is_retried_varied_then_ends_loop_detected_after_two_judgments(
+    gated_desk: ModuleType,
+) -> None:
+    out, worker = _run_triage(gated_desk, ("urgent",) * 3, (_reject("too vague"),) * 2)
+    assert (out["status"], out["attempts"], out["approved"]) == (
+        "loop_detected:triage",
+        {"triage": 2},
+        {"triage": False},
+    )
+    assert out["repeats"] == {"triage": ["", "the same work and the same reasons", "the same work"]}
+    assert out["feedback"] == {"triage": ["too vague"]} and out["triage_output"] == "urgent"
+    assert worker.asked == [
+        (TASK, None),
+        (_revise("too vague"), None),
+        (
+            _revise("too vague") + "\n\nThis is a loop: attempts 1 and 2 were rejected with the same work and the "
+            "same reasons, so do not repeat that work; take a different approach.",
+            0.7,
+        ),
+    ]
+    # The third answer repeats the work just rejected: its approver is not asked (two verdicts given).
+
+
+def test_the_same_reasons_for_changing_work_end_loop_detected_even_at_the_cap(gated_desk: ModuleType) -> None:
+    out, worker = _run_triage(gated_desk, ("a", "b", "c"), (_reject("no priority"),) * 3)
+    assert (out["status"], out["attempts"]) == ("loop_detected:triage", {"triage": 3})
+    assert out["repeats"] == {"triage": ["", "the same reasons", "the same reasons"]}
+    assert [temperature for _, temperature in worker.asked] == [None, None, 0.7]
+    assert worker.asked[2][0] == (
+        _revise("no priority") + "\n\nThis is a loop: attempts 1 and 2 were rejected with the same reasons, "
+        "so do not repeat that work; take a different approach."
+    )
+
+
+def test_distinct_rejections_of_changing_work_still_reach_the_cap(gated_desk: ModuleType) -> None:
+    verdicts = (_reject("no priority"), _reject("no owner"), _reject("no due date"))
+    out, worker = _run_triage(gated_desk, ("a", "b", "c"), verdicts)
+    assert (out["status"], out["attempts"]) == ("escalated:triage", {"triage": 3})
+    assert out["repeats"] == {"triage": ["", "", ""]} and out["feedback"] == {"triage": ["no due date"]}
+    assert worker.asked == [(TASK, None), (_revise("no priority"), None), (_revise("no owner"), None)]
+
+
+def test_the_command_line_ends_a_looping_run_with_exit_3_and_the_reasons(
+    gated_desk: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The scripted model's triage answers the same whatever the prompt: two verdicts, then the halt.
+    main = importlib.import_module("gated_desk.__main__").main
+    db = str(tmp_path / "runs.sqlite")
+    assert main(["printer on fire", "--model", "scripted:reject=triage_reviewer", "--thread", "t1", "--db", db]) == 3
+    assert capsys.readouterr().err == "halted: loop_detected:triage\n- scripted rejection of triage_reviewer\n"
+    with SqliteSaver.from_conn_string(db) as saver:
+        app = gated_desk.build_graph(_answers()).compile(checkpointer=saver)
+        state = app.get_state({"configurable": {"thread_id": "t1"}}).values
+    assert (state["attempts"], state["repeats"]) == (
+        {"triage": 2},
+        {"triage": ["", "the same work and the same reasons", "the same work"]},
+    )
+
+
+def test_a_person_is_not_asked_again_about_the_work_they_rejected_twice(gated_desk: ModuleType) -> None:
+    asked: list[str] = []
+
+    def person(question: dict[str, Any]) -> dict[str, Any]:
+        asked.append(question["work"])
+        return {"approved": False, "reasons": [f"not yet ({len(asked)})"]}
+
+    approve = json.dumps({"approved": True, "reasons": []})
+    worker = _Worker(messages=iter([AIMessage("draft")] * 3))
+    models = {"triage": _answers("urgent"), "triage_reviewer": _answers(approve), "reply": worker}
+    out = gated_desk.run("printer on fire", models, answer=person)
+    assert (out["status"], out["attempts"]) == ("loop_detected:reply", {"triage": 1, "reply": 2})
+    assert out["repeats"] == {"triage": [], "reply": ["", "the same work", "the same work"]}
+    assert asked == ["## reply_output\ndraft\n\n## result\ndraft"] * 2
+    assert [temperature for _, temperature in worker.asked] == [None, None, 0.7]

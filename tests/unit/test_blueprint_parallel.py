@@ -70,7 +70,7 @@ def test_the_generated_graph_fans_out_after_approval_and_joins_at_a_deferred_gat
         "__start__",
         "__end__",
         *(a.slug for a in _reviewed().agents),
-        *(f"escalate-{w}" for w in ("take", "outline", "sources", "report")),
+        *(f"{end}-{w}" for w in ("take", "outline", "sources", "report") for end in ("escalate", "loop")),
         "report_join",
     }
 
