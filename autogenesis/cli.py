@@ -821,6 +821,85 @@ def models() -> None:
     render_models(out)
 
 
+# autogenesis memory: the past builds a new design learns from (`autogenesis.memory`).
+
+
+@cli.group()
+def memory() -> None:
+    """Past builds kept in the store: a new request's design is shown the best one for a similar request."""
+
+
+@memory.command("list")
+@click.option("--db", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def memory_list(db: str | None, as_json: bool) -> None:
+    """List past builds: id, outcome, tests, request; and how requests are compared."""
+    from autogenesis.memory import BuildMemory, method
+
+    with _persistence(db) as persistence:
+        records = BuildMemory(persistence.store).list()
+    if as_json:
+        builds = [
+            {
+                "id": r.id,
+                "request": r.request,
+                "status": r.outcome.status,
+                "tests_passed": r.outcome.tests_passed,
+                "tests_failed": r.outcome.tests_failed,
+                "example": r.blueprint is not None,
+                "updated": r.updated,
+            }
+            for r in records
+        ]
+        click.echo(redact(json.dumps({"similarity": method(), "builds": builds}, indent=2)))
+        return
+    out.print(plain(f"similarity: {method()}"))
+    table = Table("id", "outcome", "tests", "updated", "request", box=None)
+    for r in records:
+        tests = f"{r.outcome.tests_passed}/{r.outcome.tests_passed + r.outcome.tests_failed + r.outcome.test_errors}"
+        table.add_row(plain(r.id), plain(r.outcome.status), tests, _when(r.updated), plain(_short(r.request, 60)))
+    out.print(table)
+
+
+@memory.command("show")
+@click.argument("build_id")
+@click.option("--db", help=DB_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def memory_show(build_id: str, db: str | None, as_json: bool) -> None:
+    """Show what is kept of past build BUILD_ID: request, outcome, specification, blueprint."""
+    from autogenesis.memory import BuildMemory, describe
+
+    build_id = _checked_thread_id(build_id)
+    with _persistence(db) as persistence:
+        record = BuildMemory(persistence.store).get(build_id)
+    if record is None:
+        _no_past_build(build_id, db)
+    if as_json:
+        click.echo(redact(json.dumps(record.model_dump(mode="json"), indent=2)))
+        return
+    for line in describe(record):
+        out.print(plain(line))
+
+
+@memory.command("forget")
+@click.argument("build_id")
+@click.option("--db", help=DB_HELP)
+def memory_forget(build_id: str, db: str | None) -> None:
+    """Remove past build BUILD_ID: no later design is shown it. The run itself is kept."""
+    from autogenesis.memory import BuildMemory
+
+    build_id = _checked_thread_id(build_id)
+    with _persistence(db) as persistence:
+        forgotten = BuildMemory(persistence.store).forget(build_id)
+    if not forgotten:
+        _no_past_build(build_id, db)
+    out.print(plain(f"forgot build {build_id}"))
+
+
+def _no_past_build(build_id: str, db: str | None) -> NoReturn:
+    fail(f"no past build {build_id!r} in {redact(resolve_db(db))} (autogenesis memory list shows them)")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")

@@ -15,6 +15,7 @@ from langgraph.types import RetryPolicy
 
 from autogenesis.context import ITERATIONS, Context
 from autogenesis.loops import looping, repetition_note, work_digest
+from autogenesis.memory import remembering
 from autogenesis.models.base import TransientModelError
 from autogenesis.nodes import control, review
 from autogenesis.nodes._common import as_node
@@ -191,9 +192,10 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     node("deploy", deploy)
     node("feedback", feedback, worker=True)
     node("iterate", control.iterate)
-    node("escalate", control.escalate)
-    node("break_loop", control.break_loop)
-    node("finish", control.finish)
+    # The nodes that end a run keep the build's record in the run's store, for later designs.
+    node("escalate", remembering(control.escalate))
+    node("break_loop", remembering(control.break_loop))
+    node("finish", remembering(control.finish))
 
     builder.add_edge(START, "intake")
     builder.add_conditional_edges("intake", after_intake, ["understand", END])

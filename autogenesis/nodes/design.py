@@ -15,6 +15,7 @@ from autogenesis.blueprint.verify import verify
 from autogenesis.context import Context
 from autogenesis.coverage import unserved
 from autogenesis.drafts import AgentDraft, BlueprintDraft
+from autogenesis.memory import example_text, recall_for
 from autogenesis.models.chat import generate
 from autogenesis.nodes._common import next_attempt, rejection_feedback
 from autogenesis.prompts import design as prompts
@@ -27,7 +28,10 @@ def design(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatMod
     feedback = rejection_feedback(state)
     if not feedback and state.get("iteration", 0) and "feedback" in state:
         feedback = state["feedback"].improvements
-    proposed = generate(model, BlueprintDraft, prompts.render(state["spec"], feedback))
+    # A past build of a similar request (another thread's) is shown as a worked example.
+    past = recall_for(runtime, state["request"])
+    prompt = prompts.render(state["spec"], feedback, past=example_text(past) if past else "")
+    proposed = generate(model, BlueprintDraft, prompt)
     draft = every_capability(one_agent_per_role(proposed), state["spec"])
     chain = blueprint_from_draft(draft, state["spec"], version=state.get("iteration", 0) + 1)
     # The request's words, not the model, decide the shape: jobs it says run "in parallel"

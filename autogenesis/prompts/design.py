@@ -63,11 +63,12 @@ def choices(spec: Specification) -> dict[str, tuple[str, ...]]:
     }
 
 
-def render(spec: Specification, feedback: tuple[str, ...] = ()) -> Prompt:
+def render(spec: Specification, feedback: tuple[str, ...] = (), past: str = "") -> Prompt:
+    """The design prompt; `past` is a past build's worked example (`memory.example_text`), after the input."""
     return Prompt(
         role="design",
         task=TASK,
-        input=describe(spec),
+        input=join(describe(spec), past),
         examples=EXAMPLES,
         feedback=feedback,
         data={"spec": spec},

@@ -130,6 +130,9 @@ def test_server_builds_a_system_end_to_end(server_url: str, tmp_path: Path) -> N
     values = state["values"]
     assert isinstance(values, dict) and values["status"] == "approved"
     assert client.threads.get(thread["thread_id"])["status"] == "idle"
+    # The build's record, kept in the server's store for later designs (`autogenesis.memory`).
+    kept = client.store.get_item(["autogenesis", "memory"], thread["thread_id"])
+    assert (kept["value"]["request"], kept["value"]["outcome"]["status"]) == (REQUEST, "approved")
 
 
 def test_studio_gets_the_input_form(server_url: str) -> None:
