@@ -66,8 +66,8 @@ def iterated(tmp_path_factory: pytest.TempPathFactory) -> Iterated:
     seen: list[Prompt] = []
     original = design_prompts.render
 
-    def render(*args: Any) -> Prompt:
-        seen.append(original(*args))
+    def render(*args: Any, **kwargs: Any) -> Prompt:
+        seen.append(original(*args, **kwargs))
         return seen[-1]
 
     with pytest.MonkeyPatch.context() as patch:
