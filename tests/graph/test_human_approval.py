@@ -11,8 +11,11 @@ from langgraph.types import Command
 from test_pipeline import HELPDESK, Recording
 
 from autogenesis import Context, build_graph
+from autogenesis.checkpoints import open_persistence
 from autogenesis.human import InvalidAnswer, answer
 from autogenesis.models.scripted import ScriptedChatModel
+from autogenesis.runner import RunError, Runner
+from autogenesis.state import PendingReview
 
 
 class Gated:
@@ -54,20 +57,14 @@ def test_a_rejection_with_a_reason_reworks_and_an_approval_goes_on_to_the_next_g
     # The person's reason reaches the worker as a model's rejection does: unprefixed.
     assert run.script.feedback("design") == [(), ("add a billing agent",)]
 
-    run.reply({"approve": True})
+    out = run.reply({"approve": True})
     assert [(a["stage"], a["attempt"]) for a in run.asked][-1] == ("generate", 1)
     assert run.asked[-1]["work"].startswith("system agents: triages_tickets (")
-    out = run.reply("approve")
-    assert out["status"] == "approved" and "__interrupt__" not in out
-    assert out["deployment"].version == 1 and out["pending_review"] is None
+    assert out["pending_review"].stage == "generate" and out["status"] == "running"
     people = [(r.stage, r.attempt, r.approved, r.reasons) for r in out["reviews"] if r.reviewer == "human"]
-    assert people == [
-        ("design", 1, False, ("add a billing agent",)),
-        ("design", 2, True, ()),
-        ("generate", 1, True, ()),
-    ]
-    # No model judged a gated stage's work for the record: the stages' only verdicts are the person's.
-    assert [r.reviewer for r in out["reviews"] if r.stage in ("design", "generate")] == ["human"] * 3
+    assert people == [("design", 1, False, ("add a billing agent",)), ("design", 2, True, ())]
+    # No model judged a gated stage's work for the record: the stage's only verdicts are the person's.
+    assert [r.reviewer for r in out["reviews"] if r.stage == "design"] == ["human"] * 2
     assert [e.detail for e in out["events"] if e.kind == "verdict" and e.node == "review_design"] == [
         "attempt 1 rejected by a person: add a billing agent",
         "attempt 2 approved by a person",
@@ -125,3 +122,27 @@ def test_human_approval_names_reviewed_stages() -> None:
     assert Context(human_approval="design,generate").human_approval == ("design", "generate")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"unknown stage\(s\) in human_approval: deploy \(stages: understand,"):
         Context(human_approval=("deploy",))
+
+
+def test_the_runner_reports_a_waiting_run_resume_keeps_its_gates_and_review_answers(tmp_path: Path) -> None:
+    asked: list[tuple[str, int]] = []
+
+    def leave_waiting(thread_id: str, pending: PendingReview) -> None:
+        asked.append((pending.stage, pending.attempt))
+
+    with open_persistence("memory") as persistence:
+        runner = Runner(persistence, ScriptedChatModel())
+        context = Context(out_dir=str(tmp_path), human_approval=("understand", "design"))
+        first = runner.start(HELPDESK, thread_id="w", context=context)
+        assert (first.status, first.exit_code) == ("awaiting_review:understand", 4)
+        assert first.pending is not None and first.pending.attempt == 1
+        assert first.message == "attempt 1 of understand waits for a person's review"
+        assert runner.registry.get("w").status == "awaiting_review:understand"  # type: ignore[union-attr]
+        # The run's gates are kept in its record: a resume waits at the same gate again.
+        again = runner.resume("w")
+        assert (again.status, again.pending) == ("awaiting_review:understand", first.pending)
+        answered = runner.review("w", {"approve": True}, ask=leave_waiting)
+        assert (answered.status, asked) == ("awaiting_review:design", [("design", 1)])
+        assert [(r.stage, r.reviewer) for r in answered.state["reviews"]] == [("understand", "human")]
+        with pytest.raises(RunError, match="no run with thread id 'x'"):
+            runner.review("x", {"approve": True})
