@@ -99,8 +99,12 @@ def test_kill_9_while_asking_then_review_from_a_new_process_finishes(reviewed: R
         os.close(master)
     assert b"approve with: autogenesis review k --db " in output
 
-    runs = cli("runs", "--db", db)
+    runs, shown = cli("runs", "--db", db), cli("show", "k", "--db", db)
     assert "awaiting_review:generate" in runs.stdout, runs.stdout + runs.stderr
+    assert shown.stdout.splitlines()[:2] == [
+        "k  awaiting_review:generate",
+        "waiting for a person's review of generate, attempt 1",
+    ]
     answered = cli("review", "k", "--approve", "--db", db, "-q")
     deployed = out / "helpdesk_triages_tickets" / "v1"
     assert answered.returncode == 0, answered.stderr
