@@ -188,7 +188,7 @@ class Progress:
             if event.kind == "verdict":
                 mark = ("✓", "green") if " approved" in event.detail else ("✗", "red")
                 self._line("  ", mark, f" {event.node}: {event.detail}")
-            elif event.kind == "done" and not node.startswith("review_"):
+            elif event.kind == "done" and not node.startswith("review_") and node != human.NODE:
                 load = sum(call.load_s for call in update.get("calls", []))
                 loaded = f" (model load {load:.2f}s)" if load else ""
                 self._line("  ", ("•", "cyan"), f" {node} ", (f"{event.duration_s:.2f}s{loaded}", "dim"))
