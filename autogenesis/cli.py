@@ -25,6 +25,7 @@ from rich.file_proxy import FileProxy
 from rich.table import Table
 from rich.text import Text
 
+from autogenesis import human
 from autogenesis.budgets import OPTIONS, amount
 from autogenesis.checkpoints import (
     MEMORY,
@@ -42,9 +43,9 @@ from autogenesis.models import DEFAULT_MODEL, MODEL_ENV, ModelConfigError, model
 from autogenesis.models.local import Preparation, watch_preparation
 from autogenesis.models.scripted import ScriptedChatModel
 from autogenesis.report import for_terminal, plain
-from autogenesis.runner import Outcome, RunError, Runner, Token
+from autogenesis.runner import Ask, Outcome, RunError, Runner, Token
 from autogenesis.secrets import redact
-from autogenesis.state import REVIEWED_STAGES
+from autogenesis.state import REVIEWED_STAGES, PendingReview
 from autogenesis.validation import InvalidRequest, read_request, validate_request
 
 EXIT_USAGE = 2
@@ -187,7 +188,7 @@ class Progress:
             if event.kind == "verdict":
                 mark = ("✓", "green") if " approved" in event.detail else ("✗", "red")
                 self._line("  ", mark, f" {event.node}: {event.detail}")
-            elif event.kind == "done" and not node.startswith("review_"):
+            elif event.kind == "done" and not node.startswith("review_") and node != human.NODE:
                 load = sum(call.load_s for call in update.get("calls", []))
                 loaded = f" (model load {load:.2f}s)" if load else ""
                 self._line("  ", ("•", "cyan"), f" {node} ", (f"{event.duration_s:.2f}s{loaded}", "dim"))
@@ -218,6 +219,17 @@ class Progress:
     def _idle(self) -> Text:
         """The spinner's text when no model is being prepared."""
         return self._working
+
+    @contextmanager
+    def suspended(self) -> Iterator[None]:
+        """The spinner stopped meanwhile: a question asked in place is not redrawn over."""
+        if self._status is not None:
+            self._status.stop()
+        try:
+            yield
+        finally:
+            if self._status is not None:
+                self._status.start()
 
     def _line(self, *parts: str | tuple[str, str]) -> None:
         # One print per line, as Text: a reason or a path in brackets is never read as markup.
@@ -410,6 +422,9 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
         ):
             if paths:
                 err.print(plain(f"  {label}: {', '.join(paths)}"))
+    if outcome.pending is not None:
+        _show_pending(outcome.thread_id, outcome.pending, db)
+        sys.exit(outcome.exit_code)
     halt = outcome.state.get("halt")
     if halt is not None and status != "approved":
         err.print(plain(f"why: {halt.detail}"))
@@ -423,6 +438,57 @@ def _report(outcome: Outcome, db: str | None) -> NoReturn:
     elif command is not None and outcome.exit_code in (1, 3, EXIT_CANCELLED):
         err.print(plain(f"resume with: {command}{_password_note(db)}"))
     sys.exit(outcome.exit_code)
+
+
+def _show_pending(thread_id: str, pending: PendingReview, db: str | None) -> None:
+    """The work a gate waits on, the automatic approver's advice, and the commands that answer it."""
+    err.print(plain(f"{pending.stage}, attempt {pending.attempt}, waits for your review of this work:"))
+    for line in pending.work.splitlines():
+        err.print(plain(f"  {line}"))
+    advice = pending.advice
+    verdict = "approve" if advice.approved else "reject"
+    reasons = f": {'; '.join(advice.reasons)}" if advice.reasons else ""
+    err.print(plain(f"advice of the automatic approver ({advice.reviewer}): {verdict}{reasons}"))
+    command = _review_command(thread_id, db)
+    if command is None:
+        err.print(plain("nothing answers it later: --db memory keeps no run once this process ends"))
+        return
+    note = _password_note(db)
+    err.print(plain(f"approve with: {command} --approve{note}"))
+    err.print(plain(f'reject with:  {command} --reject "why"{note}'))
+
+
+def _review_command(thread_id: str, db: str | None) -> str | None:
+    """The command answering `thread_id`'s gate; None where no other process can (`--db memory`)."""
+    command = _resume_command(thread_id, db)
+    return None if command is None else command.replace("autogenesis resume ", "autogenesis review ", 1)
+
+
+def _asker(progress: Progress, db: str | None) -> Ask | None:
+    """With a terminal on standard input, a gate is answered in place: the question waits for a line.
+
+    "y" (or "approve") approves; any other text rejects, as the reason. Ctrl-C or the end of input
+    leaves the run waiting, to be answered later with `autogenesis review`.
+    """
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(thread_id: str, pending: PendingReview) -> Any:
+        with progress.suspended():
+            _show_pending(thread_id, pending, db)
+            while True:
+                try:
+                    line = input(f"approve {pending.stage}? y approves; anything else rejects, as the reason: ")
+                except (EOFError, KeyboardInterrupt):
+                    err.print()
+                    return None
+                try:
+                    approved, reason = human.answer("approve" if line.strip().lower() == "y" else line)
+                except human.InvalidAnswer:
+                    continue
+                return {"approve": approved, "reason": reason}
+
+    return ask
 
 
 def _resume_command(thread_id: str, db: str | None) -> str | None:
@@ -555,6 +621,11 @@ def _stop(signum: int, frame: object) -> None:
 @click.option("--max-retries", multiple=True, metavar="N|STAGE=N", help="Attempts per stage before escalating.")
 @click.option("--max-iterations", type=click.IntRange(0, 10), default=1, show_default=True, help="Feedback iterations.")
 @_budget_options
+@click.option(
+    "--human-approval",
+    metavar="STAGE[,STAGE...]",
+    help="Stages a person approves instead of a model: the run waits there (answer with `autogenesis review`).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("--stream", is_flag=True, help=STREAM_HELP)
 def build(
@@ -568,6 +639,7 @@ def build(
     max_model_calls: int | None,
     max_tokens: int | None,
     max_seconds: float | None,
+    human_approval: str | None,
     quiet: bool,
     stream: bool,
 ) -> None:
@@ -579,6 +651,7 @@ def build(
             max_iterations=max_iterations,
             **_parse_retries(max_retries),
             **_budgets(max_model_calls, max_tokens, max_seconds),
+            human_approval=tuple(human_approval.split(",")) if human_approval else (),
         )
     except ValueError as exc:
         fail(str(exc))
@@ -591,7 +664,9 @@ def build(
         progress = _progress(quiet, stream)
         err.print(plain(f"building thread {thread_id} with model {runner.model_setting}"))
         try:
-            outcome = runner.start(text, thread_id=thread_id, context=context, observer=progress)
+            outcome = runner.start(
+                text, thread_id=thread_id, context=context, observer=progress, ask=_asker(progress, db)
+            )
         except (RunError, InvalidRequest) as exc:
             fail(str(exc))
         except (StorageFailure, PersistenceUnavailable) as exc:
@@ -637,7 +712,7 @@ def resume(
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
         try:
-            outcome = runner.resume(thread_id, observer=progress, caps=caps)
+            outcome = runner.resume(thread_id, observer=progress, caps=caps, ask=_asker(progress, db))
         except ValueError as exc:
             fail(str(exc))
         except RunError as exc:
@@ -684,6 +759,40 @@ def feedback(
         try:
             outcome = runner.feedback(thread_id, text, observer=progress, caps=caps)
         except (ValueError, RunError, InvalidRequest) as exc:
+            fail(str(exc))
+        except (StorageFailure, PersistenceUnavailable) as exc:
+            _storage_failed(exc, thread_id, db)
+        finally:
+            progress.stop()
+        _report(outcome, db)
+
+
+@cli.command()
+@click.argument("thread_id")
+@click.option("--approve", is_flag=True, help="Approve the work the run waits on.")
+@click.option("--reject", "reason", metavar="WHY", help="Reject it: WHY goes back to the stage's worker.")
+@click.option("--model", help=MODEL_HELP + " Defaults to the model the run used.")
+@click.option("--db", help=DB_HELP)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("--stream", is_flag=True, help=STREAM_HELP)
+def review(
+    thread_id: str, approve: bool, reason: str | None, model: str | None, db: str | None, quiet: bool, stream: bool
+) -> None:
+    """Answer the review a run waits on (`awaiting_review:<stage>`), then go on with the run."""
+    thread_id = _checked_thread_id(thread_id)
+    if approve == (reason is not None):
+        fail('give one of --approve or --reject "why"')
+    try:
+        approved, why = human.answer({"approve": approve, "reason": reason or ""})
+    except human.InvalidAnswer as exc:
+        fail(str(exc))
+    with _runner(db, model or _recorded_model(db, thread_id)) as runner:
+        progress = _progress(quiet, stream)
+        try:
+            outcome = runner.review(
+                thread_id, {"approve": approved, "reason": why}, observer=progress, ask=_asker(progress, db)
+            )
+        except RunError as exc:
             fail(str(exc))
         except (StorageFailure, PersistenceUnavailable) as exc:
             _storage_failed(exc, thread_id, db)

@@ -41,8 +41,20 @@ class Context:
     max_model_calls: int | None = None
     max_tokens: int | None = None
     max_seconds: float | None = None
+    #: Reviewed stages whose approver is a person (`autogenesis.human`): the run waits on an
+    #: `interrupt()` there, showing the work and the automatic approver's verdict as advice.
+    human_approval: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        # A list arrives from JSON (a run record, a server run's context): kept as a tuple.
+        gates = self.human_approval.split(",") if isinstance(self.human_approval, str) else self.human_approval
+        object.__setattr__(self, "human_approval", tuple(dict.fromkeys(g.strip() for g in gates if g.strip())))
+        unknown_gates = set(self.human_approval) - set(REVIEWED_STAGES)
+        if unknown_gates:
+            raise ValueError(
+                f"unknown stage(s) in human_approval: {', '.join(sorted(unknown_gates))} "
+                f"(stages: {', '.join(REVIEWED_STAGES)})"
+            )
         unknown = set(self.max_retries) - set(REVIEWED_STAGES)
         if unknown:
             raise ValueError(f"unknown stage(s) in max_retries: {', '.join(sorted(unknown))}")

@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.types import RetryPolicy
 
+from autogenesis import human
 from autogenesis.context import ITERATIONS, Context
 from autogenesis.loops import looping, repetition_note, work_digest
 from autogenesis.memory import remembering
@@ -41,7 +42,8 @@ DEFAULT_CAPS = Context().caps()
 
 #: Nodes that start whatever the budgets: those ending the run (stopping there would save nothing),
 #: and the prompt fan-out's tasks, whose dispatch was checked (a task sees its item, not the run's usage).
-_UNBUDGETED = frozenset({"write_prompt", "escalate", "break_loop", "finish"})
+#: A person's verdict costs no model call: the gate waits whatever the budgets.
+_UNBUDGETED = frozenset({"write_prompt", "escalate", "break_loop", "finish", human.NODE})
 
 
 def _work(*keys: str) -> Callable[[GenesisState], str]:
@@ -80,6 +82,16 @@ def _report_summary(state: GenesisState) -> str:
     return f"tests: {report.passed} passed, {report.failed} failed, {report.errors} errors; sandbox: {report.sandbox}"
 
 
+def _prompts_summary(state: GenesisState) -> str:
+    """What a person approving the prompt design is shown: each agent's role and system prompt."""
+    prompts = state.get("prompts", {})
+    written = {slug: prompt.system_prompt for slug, prompt in prompts.items()}
+    return "\n".join(
+        f"Agent: {a.slug}\nRole: {a.role}\nSystem prompt:\n{written.get(a.slug, '(none)')}"
+        for a in state["blueprint"].agents
+    )
+
+
 Router = Callable[[GenesisState], str]
 
 
@@ -103,6 +115,9 @@ def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
     """
 
     def route(state: GenesisState) -> str:
+        pending = state.get("pending_review")
+        if pending is not None and pending.stage == stage:
+            return human.NODE
         last = state["reviews"][-1]
         if last.approved:
             return on_approve if isinstance(on_approve, str) else on_approve(state)
@@ -116,15 +131,24 @@ def route_review(stage: Stage, retry: str, on_approve: str | Router) -> Router:
     return route
 
 
-def _recording(stage: Stage, approver: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def _recording(
+    stage: Stage, approver: Callable[..., dict[str, Any]], shown: Callable[[GenesisState], str]
+) -> Callable[..., dict[str, Any]]:
     """`approver`, its verdict also carrying the digest of the work judged (for loop detection),
-    and writing the caps in force, so the router after it reads the run's current ones."""
+    and writing the caps in force, so the router after it reads the run's current ones.
+
+    For a stage under human approval the verdict becomes advice for the person (`human.gated`),
+    shown with the work as `shown` renders it.
+    """
 
     def approve(state: GenesisState, runtime: Runtime[Context], *, model: BaseChatModel) -> dict[str, Any]:
         update = approver(state, runtime, model=model)
         digest = work_digest(state, stage)
         reviews = [review.model_copy(update={"work": digest}) for review in update["reviews"]]
-        return {**update, "reviews": reviews, "caps": runtime.context.caps()}
+        recorded = {**update, "reviews": reviews, "caps": runtime.context.caps()}
+        if stage in runtime.context.human_approval:
+            return human.gated(stage, recorded, shown(state))
+        return recorded
 
     approve.__doc__ = approver.__doc__
     return approve
@@ -137,22 +161,41 @@ def add_review_loop(
     approver: Callable[..., dict[str, Any]],
     on_approve: str | tuple[Router, list[str]],
     model: BaseChatModel,
+    shown: Callable[[GenesisState], str],
     retry: str | None = None,
     tail: str | None = None,
-) -> None:
+) -> tuple[Router, list[str]]:
     """Wire `stage`'s worker to its approver and the approver's ways out: on, back, or escalate.
 
     `on_approve` is the next node, or a router with the nodes it may choose. `tail` is the node
     whose output the approver judges when it is not the worker itself (a fan-out); `retry` is
-    where a rejection goes when it is not back to the worker.
+    where a rejection goes when it is not back to the worker. `shown` renders the work for a
+    person when the stage is under human approval. Returns the stage's router with the nodes it
+    may choose, which the human gate routes with after a person's verdict (`add_human_gate`).
     """
     name = f"review_{stage}"
-    builder.add_node(name, as_node(name, _recording(stage, approver), model), retry_policy=MODEL_RETRY)
+    builder.add_node(name, as_node(name, _recording(stage, approver, shown), model), retry_policy=MODEL_RETRY)
     builder.add_edge(tail or stage, name)
     back = retry or stage
     forward, destinations = (on_approve, [on_approve]) if isinstance(on_approve, str) else on_approve
     ends = ["break_loop", "escalate"]
-    builder.add_conditional_edges(name, route_review(stage, back, forward), [back, *destinations, *ends])
+    route, ways = route_review(stage, back, forward), [back, *destinations, *ends]
+    builder.add_conditional_edges(name, route, [*ways, human.NODE])
+    return route, ways
+
+
+def add_human_gate(
+    builder: StateGraph[Any, Any, Any, Any], routes: dict[str, tuple[Router, list[str]]], model: BaseChatModel
+) -> None:
+    """The node where a person approves a gated stage's work, routed on as that stage's approver is."""
+
+    def after_human_review(state: GenesisState) -> str:
+        route, _ = routes[state["reviews"][-1].stage]
+        return route(state)
+
+    ways = sorted({way for _, stage_ways in routes.values() for way in stage_ways})
+    builder.add_node(human.NODE, as_node(human.NODE, human.human_review, model, budgeted=False))
+    builder.add_conditional_edges(human.NODE, after_human_review, ways)
 
 
 def after_intake(state: GenesisState) -> str:
@@ -201,15 +244,18 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     builder.add_conditional_edges("intake", after_intake, ["understand", END])
     builder.add_edge("understand", "review_understand")
 
+    routes: dict[str, tuple[Router, list[str]]] = {}
+
     def loop(
         stage: Stage, checks: review.Checks, work: review.Work, on_approve: str | tuple[Router, list[str]], **kw: str
     ) -> None:
-        add_review_loop(
+        routes[stage] = add_review_loop(
             builder,
             stage=stage,
             approver=review.make_approver(stage, checks, work),
             on_approve=on_approve,
             model=model,
+            shown=work,
             **kw,
         )
 
@@ -217,12 +263,13 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     loop("design", design_problems, _work("blueprint"), "hierarchy")
     loop("hierarchy", hierarchy_problems, _work("blueprint"), "design_prompts")
     builder.add_conditional_edges("design_prompts", send_prompt_tasks, ["write_prompt", "review_design_prompts"])
-    add_review_loop(
+    routes["design_prompts"] = add_review_loop(
         builder,
         stage="design_prompts",
         approver=review.review_prompts,
         on_approve="generate",
         model=model,
+        shown=_prompts_summary,
         tail="write_prompt",
     )
     loop("generate", code_problems, _with_agents(_project_summary), "integrate")
@@ -231,6 +278,7 @@ def build_graph(model: BaseChatModel) -> StateGraph[GenesisState, Context, Input
     loop("document", doc_problems, _with_agents(_work("documentation")), "deploy")
     builder.add_edge("deploy", "feedback")
     loop("feedback", feedback_problems, _with_agents(_work("feedback")), (after_feedback, ["iterate", "finish"]))
+    add_human_gate(builder, routes, model)
     builder.add_edge("iterate", "design")
     builder.add_edge("escalate", END)
     builder.add_edge("break_loop", END)

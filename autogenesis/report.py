@@ -17,6 +17,7 @@ from rich.text import Text
 from autogenesis import budgets
 from autogenesis.checkpoints import RunRecord
 from autogenesis.context import Context
+from autogenesis.human import AWAITING
 from autogenesis.state import REVIEWED_STAGES, Event, Halt, ModelCall, Review
 
 #: Invisible characters shown as they are: they join the parts of an emoji, or of a word in some scripts.
@@ -35,7 +36,7 @@ def run_halt(record: RunRecord, state: dict[str, Any]) -> Halt | None:
     halt: Halt | None = state.get("halt")
     if halt is not None:
         return halt
-    if record.status in _UNDER_WAY:
+    if record.status in _UNDER_WAY or record.status.startswith(f"{AWAITING}:"):  # waiting is no halt
         return None
     kind, _, stage = record.status.partition(":")
     try:
@@ -50,6 +51,9 @@ def render_run(console: Console, record: RunRecord, state: dict[str, Any]) -> No
     Every text from a run (the request, names, reasons, paths) is printed through `for_terminal`.
     """
     console.print(Text.assemble((for_terminal(record.thread_id), "bold"), "  ", for_terminal(record.status)))
+    pending = state.get("pending_review")
+    if pending is not None and record.status.startswith(f"{AWAITING}:"):
+        _line(console, f"waiting for a person's review of {pending.stage}, attempt {pending.attempt}")
     _line(console, f"request: {record.request}")
     _line(console, f"model: {record.model}")
     read = reading(state.get("request") or record.request, state.get("blueprint"))

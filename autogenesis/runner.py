@@ -7,7 +7,7 @@ the caller gets an `Outcome` with a typed status, never a bare exception from th
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -19,23 +19,30 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
-from langgraph.types import StreamMode
+from langgraph.types import Command, StreamMode
 
 from autogenesis.budgets import BudgetExhausted, Spent
 from autogenesis.checkpoints import Persistence, RunRecord, RunRegistry, ThreadBusy, storage_failure
 from autogenesis.context import Context
 from autogenesis.deploy import DeployError
 from autogenesis.graph import compile_graph
+from autogenesis.human import AWAITING, waiting
 from autogenesis.models.base import ModelConfigError, ModelError
 from autogenesis.models.chat import answer_text, model_name
 from autogenesis.secrets import redact
-from autogenesis.state import Halt, InputState
+from autogenesis.state import Halt, InputState, PendingReview
 from autogenesis.validation import validate_request
 
 _STREAM_MODES: list[StreamMode] = ["tasks", "updates"]
 
 #: Statuses of runs that can go on with `resume`.
 RESUMABLE = ("running", "cancelled")
+
+#: The exit code of a run waiting for a person's verdict at a gate (`autogenesis review` answers it).
+EXIT_AWAITING = 4
+
+#: Asks a person for a gate's verdict in place: a resume value (`human.answer`), or None to leave it waiting.
+Ask = Callable[[str, PendingReview], Any]
 
 #: `resume` settings that change loop bounds (the others are budgets).
 _CAP_KEYS = ("max_retries", "default_retries", "max_iterations")
@@ -172,14 +179,18 @@ class Outcome:
     internal: bool = False
     #: The budget that stopped a `budget_exhausted` run.
     spent: Spent | None = None
+    #: The work an `awaiting_review:<stage>` run waits on.
+    pending: PendingReview | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 approved, 3 a typed halt, 130 cancelled, 1 an internal error."""
+        """0 approved, 3 a typed halt, 4 waiting for a person's review, 130 cancelled, 1 an internal error."""
         if self.internal:
             return 1
         if self.status == "approved":
             return 0
+        if self.pending is not None:
+            return EXIT_AWAITING
         return 130 if self.status == "cancelled" else 3
 
 
@@ -219,9 +230,15 @@ class Runner:
             raise RunError(f"thread {thread_id!r} already exists; resume it with `autogenesis resume {thread_id}`")
 
     def start(
-        self, request: str, *, thread_id: str, context: Context | None = None, observer: Observer | None = None
+        self,
+        request: str,
+        *,
+        thread_id: str,
+        context: Context | None = None,
+        observer: Observer | None = None,
+        ask: Ask | None = None,
     ) -> Outcome:
-        """Start a new build of `request` as thread `thread_id`."""
+        """Start a new build of `request` as thread `thread_id`; `ask`, when given, answers its gates in place."""
         request = validate_request(request)
         context = context or Context()
         with self._driving(thread_id):
@@ -237,10 +254,15 @@ class Runner:
                     pid=os.getpid(),
                 )
             )
-            return self._drive(thread_id, InputState(request=request), context, observer or _Silent())
+            return self._drive(thread_id, InputState(request=request), context, observer or _Silent(), ask)
 
     def resume(
-        self, thread_id: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
+        self,
+        thread_id: str,
+        *,
+        observer: Observer | None = None,
+        caps: Mapping[str, Any] | None = None,
+        ask: Ask | None = None,
     ) -> Outcome:
         """Continue an interrupted run from its last checkpoint; a finished run is reported as is.
 
@@ -251,9 +273,30 @@ class Runner:
         before.
         """
         with self._driving(thread_id):
-            return self._resume(thread_id, observer, caps)
+            return self._resume(thread_id, observer, caps, ask)
 
-    def _resume(self, thread_id: str, observer: Observer | None, caps: Mapping[str, Any] | None) -> Outcome:
+    def review(
+        self, thread_id: str, verdict: Any, *, observer: Observer | None = None, ask: Ask | None = None
+    ) -> Outcome:
+        """Answer the gate `thread_id` waits at with `verdict` (`Command(resume=verdict)`) and go on.
+
+        RunError when the thread is unknown or waits for no review.
+        """
+        with self._driving(thread_id):
+            record = self.registry.get(thread_id)
+            if record is None:
+                raise RunError(f"no run with thread id {thread_id!r}")
+            context = context_from_record(record)
+            snapshot = self.app.get_state(thread_config(thread_id, context))
+            if waiting(snapshot.values, snapshot.interrupts) is None:
+                status = "running" if record.status == "running" else record.status
+                raise RunError(f"thread {thread_id!r} is not waiting for a review (status: {status})")
+            self.registry.update(thread_id, status="running", model=self.model_setting, pid=os.getpid())
+            return self._drive(thread_id, Command(resume=verdict), context, observer or _Silent(), ask)
+
+    def _resume(
+        self, thread_id: str, observer: Observer | None, caps: Mapping[str, Any] | None, ask: Ask | None
+    ) -> Outcome:
         record = self.registry.get(thread_id)
         if record is None:
             raise RunError(f"no run with thread id {thread_id!r}")
@@ -273,7 +316,7 @@ class Runner:
             thread_id, status="running", model=self.model_setting, pid=os.getpid(), context=_context_dict(context)
         )
         start_input = None if snapshot.values else InputState(request=record.request)
-        return self._drive(thread_id, start_input, context, observer or _Silent())
+        return self._drive(thread_id, start_input, context, observer or _Silent(), ask)
 
     def feedback(
         self, thread_id: str, text: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
@@ -331,7 +374,30 @@ class Runner:
             )
         self.app.update_state(before.config, {"caps": context.caps()}, as_node=f"review_{last.stage}")
 
-    def _drive(self, thread_id: str, start_input: InputState | None, context: Context, observer: Observer) -> Outcome:
+    def _drive(
+        self,
+        thread_id: str,
+        start_input: InputState | Command[Any] | None,
+        context: Context,
+        observer: Observer,
+        ask: Ask | None,
+    ) -> Outcome:
+        """Run until the thread stops; a gate it stops at is put to `ask`, if given, and goes on with its answer."""
+        outcome = self._drive_once(thread_id, start_input, context, observer)
+        while ask is not None and outcome.pending is not None:
+            # This process holds the thread while it asks: `runs` and a second `review` name it.
+            self.registry.update(thread_id, pid=os.getpid())
+            verdict = ask(thread_id, outcome.pending)
+            if verdict is None:
+                self.registry.update(thread_id, pid=None)
+                break
+            self.registry.update(thread_id, status="running")
+            outcome = self._drive_once(thread_id, Command(resume=verdict), context, observer)
+        return outcome
+
+    def _drive_once(
+        self, thread_id: str, start_input: InputState | Command[Any] | None, context: Context, observer: Observer
+    ) -> Outcome:
         config = thread_config(thread_id, context)
         message, internal, spent = "", False, None
         try:
@@ -352,7 +418,8 @@ class Runner:
                     observer.started(chunk["name"])
                 elif mode == "updates":
                     for node, update in chunk.items():
-                        observer.finished(node, update or {})
+                        if node != "__interrupt__":  # a gate waiting: the outcome reports it
+                            observer.finished(node, update or {})
             status = ""
         except KeyboardInterrupt as exc:
             # Ctrl-C says nothing; the CLI's SIGTERM and SIGHUP handlers name their signal.
@@ -374,8 +441,14 @@ class Runner:
                 f"internal error: {type(exc).__name__}: {_one_line(exc)}",
                 True,
             )
+        pending = None
         try:
-            values = dict(self.app.get_state(config).values)
+            snapshot = self.app.get_state(config)
+            values = dict(snapshot.values)
+            pending = None if status else waiting(values, snapshot.interrupts)
+            if pending is not None:
+                status = f"{AWAITING}:{pending.stage}"
+                message = f"attempt {pending.attempt} of {pending.stage} waits for a person's review"
             status = status or values.get("status", "running")
             # Error, cancelled and budget_exhausted runs leave no halt in state (so they stay
             # resumable): the record keeps why.
@@ -385,7 +458,7 @@ class Runner:
             if failure is None:
                 raise
             raise failure from None
-        return Outcome(thread_id, status, values, message, internal, spent)
+        return Outcome(thread_id, status, values, message, internal, spent, pending)
 
     def _pending(self, config: RunnableConfig) -> str:
         """The stage whose step was under way: an approver or fan-out task counts as its stage."""

@@ -61,11 +61,21 @@ class Review(Artifact):
     approved: bool
     reasons: tuple[str, ...] = ()
     attempt: int
-    reviewer: Literal["checks", "model"] = "model"
+    reviewer: Literal["checks", "model", "human"] = "model"
     #: Items (agent slugs, file paths, test names) the reasons are about, when a stage has several.
     subjects: tuple[str, ...] = ()
     #: A digest of the work judged (`loops.work_digest`): an attempt that repeats the last is a loop.
     work: str = ""
+
+
+class PendingReview(Artifact):
+    """Work waiting for a person's verdict (`autogenesis.human`): what they are shown, and the
+    automatic approver's verdict on it, offered as advice."""
+
+    stage: Stage
+    attempt: int
+    work: str
+    advice: Review
 
 
 class AgentPrompt(Artifact):
@@ -258,6 +268,8 @@ class GenesisState(TypedDict, total=False):
     caps: Annotated[dict[str, int], merge_dict]
     status: str
     halt: Annotated[Halt | None, latest_or_none(Halt)]
+    #: Work a human gate waits on (`Context.human_approval`); None once answered.
+    pending_review: Annotated[PendingReview | None, latest_or_none(PendingReview)]
     events: Annotated[list[Event], appended(Event)]
     calls: Annotated[list[ModelCall], appended(ModelCall)]
 

@@ -73,13 +73,15 @@ class Script:
         journal: str | os.PathLike[str] | None = None,
         pause_at: str | None = None,
         pause_fd: int | None = None,
+        prompts: str | os.PathLike[str] | None = None,
     ) -> None:
         """`reject` maps a stage to how many times its approver rejects (None: forever).
 
         `journal` appends each call's role to a file (for tests that span processes);
         `pause_at` blocks forever at every call for that role, after journaling it, so a test
         can kill the process in the middle of that agent's work; `pause_fd` is an inherited
-        pipe to which the role is written once the call is paused, for the test to wait on.
+        pipe to which the role is written once the call is paused, for the test to wait on;
+        `prompts` appends each call's role and the feedback its prompt carried, one JSON line each.
         """
         self._queues: dict[str, deque[Scripted]] = {r: deque(items) for r, items in (responses or {}).items()}
         for role, errors in (faults or {}).items():
@@ -92,23 +94,26 @@ class Script:
         self._journal = Path(journal) if journal else None
         self._pause_at = pause_at
         self._pause_fd = pause_fd
+        self._prompts = Path(prompts) if prompts else None
         self.lock = threading.Lock()
         self.calls: list[str] = []
 
     @classmethod
     def from_spec(cls, options: str) -> Script:
-        """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, pause_fd, reject)."""
+        """Build from the CLI form `scripted[:key=value,...]` (keys: journal, pause_at, pause_fd, prompts, reject)."""
         kwargs: dict[str, object] = {}
         for item in filter(None, options.split(",")):
             key, _, value = item.partition("=")
-            if key in ("journal", "pause_at"):
+            if key in ("journal", "pause_at", "prompts"):
                 kwargs[key] = value
             elif key == "pause_fd":
                 kwargs[key] = int(value)
             elif key == "reject":
                 kwargs["reject"] = {value: None}
             else:
-                raise ValueError(f"unknown scripted model option {key!r} (known: journal, pause_at, pause_fd, reject)")
+                raise ValueError(
+                    f"unknown scripted model option {key!r} (known: journal, pause_at, pause_fd, prompts, reject)"
+                )
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def generate(self, schema: type[T], prompt: Prompt) -> T:
@@ -120,6 +125,9 @@ class Script:
                     f.write(role + "\n")
                     f.flush()
                     os.fsync(f.fileno())
+            if self._prompts is not None:
+                with self._prompts.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps({"role": role, "feedback": list(prompt.feedback)}) + "\n")
         if self._pause_at == role:
             self._paused(role)
         answer = self._answer(schema, prompt)

@@ -83,7 +83,8 @@ def rejection_feedback(state: GenesisState) -> tuple[str, ...]:
     reviews = state.get("reviews", [])
     if reviews and not reviews[-1].approved:
         last = reviews[-1]
-        prefix = "" if last.reviewer == "model" else f"{last.stage} checks: "
+        # A person's reasons reach the worker as a model's do; the checks' are labelled.
+        prefix = f"{last.stage} checks: " if last.reviewer == "checks" else ""
         note = repetition_note(state)
         return tuple(prefix + reason for reason in last.reasons) + ((note,) if note else ())
     return ()

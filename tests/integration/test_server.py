@@ -135,6 +135,40 @@ def test_server_builds_a_system_end_to_end(server_url: str, tmp_path: Path) -> N
     assert (kept["value"]["request"], kept["value"]["outcome"]["status"]) == (REQUEST, "approved")
 
 
+def test_a_person_answers_the_gate_with_command_resume(server_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    context = Context(out_dir=str(out), human_approval=("generate",))
+    run_settings = {
+        "context": {"out_dir": str(out), "human_approval": ["generate"]},
+        "config": {"recursion_limit": context.recursion_limit()},
+    }
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+
+    def asked() -> dict[str, Any]:
+        state = client.threads.get_state(thread_id)
+        assert state["next"] == ["human_review"]
+        (task,) = state["tasks"]
+        (question,) = task["interrupts"]
+        return question["value"]  # type: ignore[no-any-return]
+
+    client.runs.wait(thread_id, "autogenesis", input={"request": REQUEST}, **run_settings)  # type: ignore[arg-type]
+    first = asked()
+    assert (first["stage"], first["attempt"], first["advice"]["approved"]) == ("generate", 1, True)
+    assert first["work"].startswith("system agents: triages_tickets (triages tickets); ")
+    assert client.threads.get(thread_id)["status"] == "interrupted"
+
+    reject = {"resume": {"approve": False, "reason": "name the tests after the scenarios"}}
+    client.runs.wait(thread_id, "autogenesis", command=reject, **run_settings)  # type: ignore[arg-type]
+    assert (asked()["stage"], asked()["attempt"]) == ("generate", 2)
+    result = client.runs.wait(thread_id, "autogenesis", command={"resume": "approve"}, **run_settings)  # type: ignore[arg-type]
+    assert isinstance(result, dict) and result["status"] == "approved"
+    assert (Path(result["deployment"]["path"]) / "langgraph.json").is_file()
+    people = [(r["attempt"], r["approved"], r["reasons"]) for r in result["reviews"] if r["reviewer"] == "human"]
+    assert people == [(1, False, ["name the tests after the scenarios"]), (2, True, [])]
+    assert client.threads.get(thread_id)["status"] == "idle"
+
+
 def test_studio_gets_the_input_form(server_url: str) -> None:
     client = get_sync_client(url=server_url)
     (assistant,) = client.assistants.search(graph_id="autogenesis")
