@@ -757,7 +757,7 @@ def feedback(
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
         try:
-            outcome = runner.feedback(thread_id, text, observer=progress, caps=caps)
+            outcome = runner.feedback(thread_id, text, observer=progress, caps=caps, ask=_asker(progress, db))
         except (ValueError, RunError, InvalidRequest) as exc:
             fail(str(exc))
         except (StorageFailure, PersistenceUnavailable) as exc:

@@ -319,7 +319,13 @@ class Runner:
         return self._drive(thread_id, start_input, context, observer or _Silent(), ask)
 
     def feedback(
-        self, thread_id: str, text: str, *, observer: Observer | None = None, caps: Mapping[str, Any] | None = None
+        self,
+        thread_id: str,
+        text: str,
+        *,
+        observer: Observer | None = None,
+        caps: Mapping[str, Any] | None = None,
+        ask: Ask | None = None,
     ) -> Outcome:
         """Build the next version of a finished, approved run, shaped by the user's feedback `text`.
 
@@ -345,7 +351,7 @@ class Runner:
             self.registry.update(
                 thread_id, status="running", model=self.model_setting, pid=os.getpid(), context=_context_dict(context)
             )
-            return self._drive(thread_id, None, context, observer or _Silent())
+            return self._drive(thread_id, None, context, observer or _Silent(), ask)
 
     @contextmanager
     def _driving(self, thread_id: str) -> Iterator[None]:
