@@ -406,7 +406,13 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
     "chaining and evaluator-optimizer": (
         "a helpdesk that triages tickets, drafts replies and has a reviewer approve them",
         ("prompt chaining", "evaluator-optimizer"),
-        {"triages_tickets", "drafts_replies", "drafts_replies_reviewer", "escalate-drafts_replies"},
+        {
+            "triages_tickets",
+            "drafts_replies",
+            "drafts_replies_reviewer",
+            "escalate-drafts_replies",
+            "loop-drafts_replies",
+        },
         {
             ("__start__", "triages_tickets", False),
             ("triages_tickets", "drafts_replies", False),
@@ -415,6 +421,8 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             ("drafts_replies_reviewer", "drafts_replies", True),
             ("drafts_replies_reviewer", "escalate-drafts_replies", True),
             ("escalate-drafts_replies", "__end__", False),
+            ("drafts_replies_reviewer", "loop-drafts_replies", True),
+            ("loop-drafts_replies", "__end__", False),
         },
     ),
     "routing": (
@@ -423,7 +431,11 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
         ("prompt chaining", "routing", "evaluator-optimizer"),
         {
             "classifies_each_message",
-            *(f"{p}{w}" for w in ("answers_billing_questions", "fixes_technical_problems") for p in ("", "escalate-")),
+            *(
+                f"{p}{w}"
+                for w in ("answers_billing_questions", "fixes_technical_problems")
+                for p in ("", "escalate-", "loop-")
+            ),
             "answers_billing_questions_reviewer",
             "fixes_technical_problems_reviewer",
         },
@@ -440,6 +452,8 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
                     (f"{w}_reviewer", w, True),
                     (f"{w}_reviewer", f"escalate-{w}", True),
                     (f"escalate-{w}", "__end__", False),
+                    (f"{w}_reviewer", f"loop-{w}", True),
+                    (f"loop-{w}", "__end__", False),
                 )
             ),
         },
@@ -458,6 +472,7 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             "writes_summary",
             "writes_summary_reviewer",
             "escalate-writes_summary",
+            "loop-writes_summary",
         },
         {
             ("__start__", "takes_question", False),
@@ -476,6 +491,8 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             ("writes_summary_reviewer", "writes_summary", True),
             ("writes_summary_reviewer", "escalate-writes_summary", True),
             ("escalate-writes_summary", "__end__", False),
+            ("writes_summary_reviewer", "loop-writes_summary", True),
+            ("loop-writes_summary", "__end__", False),
         },
     ),
     "orchestrator-workers": (
@@ -487,6 +504,7 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             "assembles_report",
             "assembles_report_reviewer",
             "escalate-assembles_report",
+            "loop-assembles_report",
         },
         {
             ("__start__", "plans_sections", False),
@@ -497,6 +515,8 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             ("assembles_report_reviewer", "assembles_report", True),
             ("assembles_report_reviewer", "escalate-assembles_report", True),
             ("escalate-assembles_report", "__end__", False),
+            ("assembles_report_reviewer", "loop-assembles_report", True),
+            ("loop-assembles_report", "__end__", False),
         },
     ),
     "tools and human-in-the-loop": (
@@ -512,6 +532,7 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             "drafts_status_update",
             "senior_reviewer",
             "escalate-drafts_status_update",
+            "loop-drafts_status_update",
         },
         {
             ("__start__", "reads_alert", False),
@@ -527,6 +548,8 @@ PATTERNS: dict[str, tuple[str, tuple[str, ...], set[str], set[tuple[str, str, bo
             ("senior_reviewer", "drafts_status_update", True),
             ("senior_reviewer", "escalate-drafts_status_update", True),
             ("escalate-drafts_status_update", "__end__", False),
+            ("senior_reviewer", "loop-drafts_status_update", True),
+            ("loop-drafts_status_update", "__end__", False),
         },
     ),
 }

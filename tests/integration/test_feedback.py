@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from generated import own_tests_without_autogenesis
 
 from autogenesis import cli as cli_module
 from autogenesis.models.base import Prompt
 from autogenesis.prompts import design as design_prompts
 from autogenesis.use_cases import USE_CASES
-from tests.generated import own_tests_without_autogenesis
 
 REQUEST = USE_CASES["project_management"]
 FEEDBACK = "give the planner a budget agent"
