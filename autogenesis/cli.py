@@ -663,17 +663,14 @@ def build(
             fail(str(exc))
         progress = _progress(quiet, stream)
         err.print(plain(f"building thread {thread_id} with model {runner.model_setting}"))
-        try:
-            outcome = runner.start(
-                text, thread_id=thread_id, context=context, observer=progress, ask=_asker(progress, db)
-            )
-        except (RunError, InvalidRequest) as exc:
-            fail(str(exc))
-        except (StorageFailure, PersistenceUnavailable) as exc:
-            _storage_failed(exc, thread_id, db)
-        finally:
-            progress.stop()
-        _report(outcome, db)
+        ask = _asker(progress, db)
+        _drive(
+            lambda: runner.start(text, thread_id=thread_id, context=context, observer=progress, ask=ask),
+            progress,
+            thread_id,
+            db,
+            refused=(RunError, InvalidRequest),
+        )
 
 
 @cli.command()
@@ -711,17 +708,14 @@ def resume(
     caps.update(_budgets(max_model_calls, max_tokens, max_seconds))
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        try:
-            outcome = runner.resume(thread_id, observer=progress, caps=caps, ask=_asker(progress, db))
-        except ValueError as exc:
-            fail(str(exc))
-        except RunError as exc:
-            fail(str(exc))
-        except (StorageFailure, PersistenceUnavailable) as exc:
-            _storage_failed(exc, thread_id, db)
-        finally:
-            progress.stop()
-        _report(outcome, db)
+        ask = _asker(progress, db)
+        _drive(
+            lambda: runner.resume(thread_id, observer=progress, caps=caps, ask=ask),
+            progress,
+            thread_id,
+            db,
+            refused=(ValueError, RunError),
+        )
 
 
 @cli.command()
@@ -756,15 +750,14 @@ def feedback(
     caps = {} if max_iterations is None else {"max_iterations": max_iterations}
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        try:
-            outcome = runner.feedback(thread_id, text, observer=progress, caps=caps, ask=_asker(progress, db))
-        except (ValueError, RunError, InvalidRequest) as exc:
-            fail(str(exc))
-        except (StorageFailure, PersistenceUnavailable) as exc:
-            _storage_failed(exc, thread_id, db)
-        finally:
-            progress.stop()
-        _report(outcome, db)
+        ask = _asker(progress, db)
+        _drive(
+            lambda: runner.feedback(thread_id, text, observer=progress, caps=caps, ask=ask),
+            progress,
+            thread_id,
+            db,
+            refused=(ValueError, RunError),
+        )
 
 
 @cli.command()
@@ -788,17 +781,39 @@ def review(
         fail(str(exc))
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        try:
-            outcome = runner.review(
-                thread_id, {"approve": approved, "reason": why}, observer=progress, ask=_asker(progress, db)
-            )
-        except RunError as exc:
-            fail(str(exc))
-        except (StorageFailure, PersistenceUnavailable) as exc:
-            _storage_failed(exc, thread_id, db)
-        finally:
-            progress.stop()
-        _report(outcome, db)
+        ask = _asker(progress, db)
+        answer = {"approve": approved, "reason": why}
+        _drive(
+            lambda: runner.review(thread_id, answer, observer=progress, ask=ask),
+            progress,
+            thread_id,
+            db,
+            refused=(RunError,),
+        )
+
+
+def _drive(
+    run: Callable[[], Outcome],
+    progress: Progress,
+    thread_id: str,
+    db: str | None,
+    *,
+    refused: tuple[type[Exception], ...],
+) -> NoReturn:
+    """Drive a thread with `run` under the progress display, then report how it stopped (and exit).
+
+    What `run` raises of the `refused` kinds is the user's error (exit 2); a storage failure
+    exits as `_storage_failed` says, with the resume hint where resuming can work.
+    """
+    try:
+        outcome = run()
+    except refused as exc:
+        fail(str(exc))
+    except (StorageFailure, PersistenceUnavailable) as exc:
+        _storage_failed(exc, thread_id, db)
+    finally:
+        progress.stop()
+    _report(outcome, db)
 
 
 def _recorded_model(db: str | None, thread_id: str) -> str:

@@ -29,6 +29,7 @@ from langgraph.store.base import BaseStore
 from pydantic import BaseModel, Field
 
 from autogenesis.blueprint.ir import Blueprint
+from autogenesis.checkpoints.registry import every_value
 from autogenesis.context import Context
 from autogenesis.drafts import AgentDraft, BlueprintDraft
 from autogenesis.models.render import to_json
@@ -52,7 +53,6 @@ EXAMPLE_AGENTS = 8
 EXAMPLE_ROLE_CHARS = 80
 EXAMPLE_REQUEST_CHARS = 300
 
-_PAGE = 100
 _DRAFT_KINDS = {"llm": "worker", "tool": "tool", "router": "router", "human": "gate"}
 
 
@@ -144,14 +144,7 @@ class BuildMemory:
 
     def list(self) -> list[BuildRecord]:
         """Every record, the latest first."""
-        records: list[BuildRecord] = []
-        offset = 0
-        while True:
-            page = self._store.search(MEMORY_NAMESPACE, limit=_PAGE, offset=offset)
-            records.extend(BuildRecord.model_validate(item.value) for item in page)
-            if len(page) < _PAGE:
-                break
-            offset += len(page)
+        records = [BuildRecord.model_validate(value) for value in every_value(self._store, MEMORY_NAMESPACE)]
         records.sort(key=lambda r: (r.updated, r.id), reverse=True)
         return records
 

@@ -100,17 +100,30 @@ def _watchdog(stop: list[str], root: Path) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """URL of a fresh, empty database, dropped after the test."""
+@contextmanager
+def _fresh_database(server: str) -> Iterator[str]:
     name = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(pg_server, autocommit=True) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def fresh_database(pg_server: str) -> Callable[[], AbstractContextManager[str]]:
+    """Makes a fresh, empty database whose URL a `with` block holds, dropped when the block ends:
+    for fixtures of any scope (a module's builds may share one)."""
+    return lambda: _fresh_database(pg_server)
+
+
+@pytest.fixture
+def pg_url(fresh_database: Callable[[], AbstractContextManager[str]]) -> Iterator[str]:
+    """URL of a fresh, empty database, dropped after the test."""
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -14,6 +14,16 @@ RUNS_NAMESPACE = ("autogenesis", "runs")
 _PAGE = 100
 
 
+def every_value(store: BaseStore, namespace: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The value of every item under `namespace`, read page by page."""
+    values: list[dict[str, Any]] = []
+    while True:
+        page = store.search(namespace, limit=_PAGE, offset=len(values))
+        values.extend(item.value for item in page)
+        if len(page) < _PAGE:
+            return values
+
+
 class RunRecord(BaseModel):
     """What `autogenesis runs` lists about one build."""
 
@@ -59,13 +69,6 @@ class RunRegistry:
 
     def list(self) -> list[RunRecord]:
         """Every record, newest first (by creation time, then last update)."""
-        records: list[RunRecord] = []
-        offset = 0
-        while True:
-            page = self._store.search(RUNS_NAMESPACE, limit=_PAGE, offset=offset)
-            records.extend(RunRecord.model_validate(item.value) for item in page)
-            if len(page) < _PAGE:
-                break
-            offset += len(page)
+        records = [RunRecord.model_validate(value) for value in every_value(self._store, RUNS_NAMESPACE)]
         records.sort(key=lambda r: (r.created, r.updated, r.thread_id), reverse=True)
         return records

@@ -4,14 +4,12 @@ approved first blueprint; `memory forget` removes it; a dissimilar request gets 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
@@ -92,16 +90,10 @@ class Learned:
 
 
 @pytest.fixture(scope="module")
-def pg_database(pg_server: str) -> Iterator[str]:
+def pg_database(fresh_database: Callable[[], AbstractContextManager[str]]) -> Iterator[str]:
     """A fresh database for this module's Postgres builds, dropped after them."""
-    name = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
