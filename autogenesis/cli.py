@@ -663,9 +663,8 @@ def build(
             fail(str(exc))
         progress = _progress(quiet, stream)
         err.print(plain(f"building thread {thread_id} with model {runner.model_setting}"))
-        ask = _asker(progress, db)
         _drive(
-            lambda: runner.start(text, thread_id=thread_id, context=context, observer=progress, ask=ask),
+            lambda ask: runner.start(text, thread_id=thread_id, context=context, observer=progress, ask=ask),
             progress,
             thread_id,
             db,
@@ -708,9 +707,8 @@ def resume(
     caps.update(_budgets(max_model_calls, max_tokens, max_seconds))
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        ask = _asker(progress, db)
         _drive(
-            lambda: runner.resume(thread_id, observer=progress, caps=caps, ask=ask),
+            lambda ask: runner.resume(thread_id, observer=progress, caps=caps, ask=ask),
             progress,
             thread_id,
             db,
@@ -750,9 +748,8 @@ def feedback(
     caps = {} if max_iterations is None else {"max_iterations": max_iterations}
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        ask = _asker(progress, db)
         _drive(
-            lambda: runner.feedback(thread_id, text, observer=progress, caps=caps, ask=ask),
+            lambda ask: runner.feedback(thread_id, text, observer=progress, caps=caps, ask=ask),
             progress,
             thread_id,
             db,
@@ -781,10 +778,9 @@ def review(
         fail(str(exc))
     with _runner(db, model or _recorded_model(db, thread_id)) as runner:
         progress = _progress(quiet, stream)
-        ask = _asker(progress, db)
         answer = {"approve": approved, "reason": why}
         _drive(
-            lambda: runner.review(thread_id, answer, observer=progress, ask=ask),
+            lambda ask: runner.review(thread_id, answer, observer=progress, ask=ask),
             progress,
             thread_id,
             db,
@@ -793,7 +789,7 @@ def review(
 
 
 def _drive(
-    run: Callable[[], Outcome],
+    run: Callable[[Ask | None], Outcome],
     progress: Progress,
     thread_id: str,
     db: str | None,
@@ -801,12 +797,13 @@ def _drive(
     refused: tuple[type[Exception], ...],
 ) -> NoReturn:
     """Drive a thread with `run` under the progress display, then report how it stopped (and exit).
+    `run` gets the asker of a human gate (`_asker`: on a terminal, the question waits for a line).
 
-    What `run` raises of the `refused` kinds is the user's error (exit 2); a storage failure
-    exits as `_storage_failed` says, with the resume hint where resuming can work.
+        What `run` raises of the `refused` kinds is the user's error (exit 2); a storage failure
+        exits as `_storage_failed` says, with the resume hint where resuming can work.
     """
     try:
-        outcome = run()
+        outcome = run(_asker(progress, db))
     except refused as exc:
         fail(str(exc))
     except (StorageFailure, PersistenceUnavailable) as exc:

@@ -122,10 +122,10 @@ def test_secrets_of_the_system_and_of_the_parent_are_out_of_reach(monkeypatch: p
     assert (report.passed, report.failed, report.errors) == (3, 0, 0), report.failures
 
 
-def test_a_fork_bomb_hits_the_process_limit_and_leaves_nothing(token: str) -> None:
-    probe = (
-        "import os\n\n\n"
-        "def test_fork_1000_times() -> None:\n"
+def _fork_to_the_limit(token: str) -> str:
+    """A test body's first lines: fork up to 1,000 `sleep 600 <token>`s, counting in `started`,
+    until the process limit refuses one."""
+    return (
         "    started = 0\n"
         "    try:\n"
         "        for _ in range(1000):\n"
@@ -134,6 +134,14 @@ def test_a_fork_bomb_hits_the_process_limit_and_leaves_nothing(token: str) -> No
         "            started += 1\n"
         "    except BlockingIOError:\n"
         "        pass\n"
+    )
+
+
+def test_a_fork_bomb_hits_the_process_limit_and_leaves_nothing(token: str) -> None:
+    probe = (
+        "import os\n\n\n"
+        "def test_fork_1000_times() -> None:\n"
+        f"{_fork_to_the_limit(token)}"
         "    assert 0 < started < 1000, started\n"
     )
     report = run_project_tests({"tests/test_fork.py": probe}, timeout_s=120)
@@ -146,12 +154,7 @@ def test_a_fork_bomb_in_one_run_leaves_a_concurrent_run_its_processes(token: str
     bomb = (
         "import os\nimport time\nfrom pathlib import Path\n\n\n"
         "def test_fork_to_the_limit_and_hold() -> None:\n"
-        "    try:\n"
-        "        for _ in range(1000):\n"
-        "            if os.fork() == 0:\n"
-        f"                os.execv('/bin/sleep', ['sleep', '600', {token!r}])\n"
-        "    except BlockingIOError:\n"
-        "        pass\n"
+        f"{_fork_to_the_limit(token)}"
         "    while not Path('/tmp/release').exists():\n"
         "        time.sleep(0.05)\n"
     )
